@@ -1,0 +1,216 @@
+//! One error type for the whole API and the one JSON envelope every error is answered with:
+//! `{"error": {"code": "...", "message": "...", "fields": {"name": ["..."]}}}`.
+//!
+//! Internal errors are logged with their cause and answered with a generic message: 5xx bodies never
+//! carry internals.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Messages per field name, for validation errors.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// Every way a request can fail.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    #[error("the request body is not valid JSON: {0}")]
+    MalformedJson(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("some fields are invalid")]
+    Validation(FieldErrors),
+    #[error("authentication required: send `Authorization: Bearer <token>`")]
+    Unauthenticated,
+    #[error("this token may not do that")]
+    Forbidden,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("no route for {0}")]
+    UnknownRoute(String),
+    #[error("method {method} is not allowed here; allowed: {allowed}")]
+    MethodNotAllowed { method: String, allowed: String },
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("unsupported media type: send `Content-Type: application/json`")]
+    UnsupportedMediaType,
+    #[error("too many requests; retry after {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("the service is temporarily unavailable")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A validation error on one field.
+    pub fn field(name: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut fields = FieldErrors::new();
+        fields.insert(name.into(), vec![message.into()]);
+        Self::Validation(fields)
+    }
+
+    /// The stable, machine-readable code of the envelope.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::MalformedJson(_) => "malformed_json",
+            Self::BadRequest(_) => "bad_request",
+            Self::Validation(_) => "validation_failed",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::NotFound(_) => "not_found",
+            Self::UnknownRoute(_) => "unknown_route",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::Conflict(_) => "conflict",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    fn public_message(&self) -> String {
+        match self {
+            // The cause goes to the log, never to the client.
+            Self::Internal(_) => "internal error".to_owned(),
+            Self::Unavailable(_) => {
+                "the service is temporarily unavailable; retry shortly".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+/// The error envelope, as documented in the OpenAPI document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+/// The inside of the error envelope.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code, e.g. `validation_failed`, `not_found`.
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+    /// For validation errors: messages per field (dotted path for nested fields).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<FieldErrors>,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::MalformedJson(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound(_) | Self::UnknownRoute(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(cause) | Self::Unavailable(cause) => {
+                tracing::error!(code = self.code(), cause = %cause, "request failed");
+            }
+            _ => {}
+        }
+        let fields = match self {
+            Self::Validation(fields) => Some(fields.clone()),
+            _ => None,
+        };
+        let envelope = ErrorEnvelope {
+            error: ErrorBody {
+                code: self.code().to_owned(),
+                message: self.public_message(),
+                fields,
+            },
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        match self {
+            Self::Unauthenticated => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::MethodNotAllowed { allowed, .. } => {
+                response.insert_header((header::ALLOW, allowed.clone()));
+            }
+            Self::RateLimited { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            Self::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            _ => {}
+        }
+        response.json(envelope)
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
+                Self::Unavailable(err.to_string())
+            }
+            sqlx::Error::Io(_) => Self::Unavailable(err.to_string()),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<validator::ValidationErrors> for ApiError {
+    fn from(errors: validator::ValidationErrors) -> Self {
+        let mut fields = FieldErrors::new();
+        collect_validation_errors("", &errors, &mut fields);
+        Self::Validation(fields)
+    }
+}
+
+fn collect_validation_errors(
+    prefix: &str,
+    errors: &validator::ValidationErrors,
+    out: &mut FieldErrors,
+) {
+    use validator::ValidationErrorsKind;
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                let messages = out.entry(path).or_default();
+                for e in list {
+                    messages.push(
+                        e.message
+                            .as_ref()
+                            .map(|m| m.to_string())
+                            .unwrap_or_else(|| e.code.to_string()),
+                    );
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => collect_validation_errors(&path, inner, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    collect_validation_errors(&format!("{path}[{index}]"), inner, out);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Request extractors that answer every failure in the one error envelope: JSON bodies and query
+//! strings are deserialised with the path of the offending field, then checked with `validator`.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+use validator::Validate;
+
+use crate::error::{ApiError, FieldErrors};
+
+/// A JSON body deserialised into `T` and validated. Unknown fields, wrong types and missing fields
+/// are 422 with the field named; syntax errors are 400; wrong content type 415; too large 413.
+#[derive(Debug)]
+pub struct ValidJson<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let raw = web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let value = raw.await.map_err(json_error_from_actix)?.into_inner();
+            let parsed: T = serde_path_to_error::deserialize(value).map_err(data_error)?;
+            parsed.validate()?;
+            Ok(ValidJson(parsed))
+        })
+    }
+}
+
+/// A query string deserialised into `T` and validated, with the same error rules as [`ValidJson`].
+#[derive(Debug)]
+pub struct ValidQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let parse = || -> Result<T, ApiError> {
+            let pairs = form_urlencoded_pairs(req.query_string());
+            let de = serde_urlencoded::Deserializer::new(pairs);
+            let parsed: T = serde_path_to_error::deserialize(de).map_err(data_error)?;
+            parsed.validate()?;
+            Ok(parsed)
+        };
+        std::future::ready(parse().map(ValidQuery))
+    }
+}
+
+fn form_urlencoded_pairs(query: &str) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(query.as_bytes())
+}
+
+/// Turns a deserialisation error that carries a field path into a 422 naming that field.
+fn data_error<E: std::fmt::Display>(err: serde_path_to_error::Error<E>) -> ApiError {
+    let path = err.path().to_string();
+    let message = err.inner().to_string();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
+    // serde reports missing and unknown fields at the parent: name the field itself.
+    let named = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next())
+        .map(str::to_owned);
+    let field = match (named, path.as_str()) {
+        (Some(name), "." | "") => name,
+        // Unknown fields are reported at their own path, missing ones at their parent's.
+        (Some(name), p) if p == name || p.ends_with(&format!(".{name}")) => p.to_owned(),
+        (Some(name), parent) => format!("{parent}.{name}"),
+        (None, "." | "") => "body".to_owned(),
+        (None, p) => p.to_owned(),
+    };
+    let message = if message.starts_with("unknown field") {
+        "unknown field".to_owned()
+    } else {
+        message
+    };
+    let mut fields = FieldErrors::new();
+    fields.insert(field, vec![message]);
+    ApiError::Validation(fields)
+}
+
+/// Maps actix's JSON extractor errors into the envelope (used by `JsonConfig::error_handler` too).
+pub fn json_error_from_actix(err: actix_web::Error) -> ApiError {
+    if let Some(api) = err.as_error::<ApiError>() {
+        return api.clone();
+    }
+    match err.as_error::<JsonPayloadError>() {
+        Some(e) => json_error(e),
+        None => ApiError::BadRequest(err.to_string()),
+    }
+}
+
+/// Maps one `JsonPayloadError` to the matching API error.
+pub fn json_error(err: &JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::Overflow { limit } => ApiError::PayloadTooLarge { limit: *limit },
+        JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            ApiError::PayloadTooLarge { limit: *limit }
+        }
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+        JsonPayloadError::Deserialize(e) => ApiError::MalformedJson(e.to_string()),
+        JsonPayloadError::Payload(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit: 0 },
+        other => ApiError::BadRequest(other.to_string()),
+    }
+}
+
+/// `JsonConfig` with our limit and envelope.
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|err, _| json_error(&err).into())
+}
+
+/// `QueryConfig` for any plain `web::Query` left in the code: envelope, 422.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default()
+        .error_handler(|err: QueryPayloadError, _| ApiError::field("query", err.to_string()).into())
+}
+
+/// A path segment that does not parse (e.g. a non-numeric id) names nothing that exists: 404.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default()
+        .error_handler(|_: PathError, _| ApiError::NotFound("resource").into())
+}
+
+/// Body size limit for non-JSON payloads, with the envelope.
+pub fn payload_config(limit: usize) -> web::PayloadConfig {
+    web::PayloadConfig::new(limit)
+}

@@ -1,0 +1,59 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations. `shopcredit openapi` prints
+//! it; `openapi/openapi.json` is the committed copy, checked for drift by a test.
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+use crate::error::ErrorEnvelope;
+use crate::routes;
+
+/// The document's fixed parts; paths and schemas are collected from the registered handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "shopcredit",
+        description = "Safety credit for street shops and restaurants: one shop, one code. \
+            Every error is answered as `{\"error\": {\"code\", \"message\", \"fields\"?}}`; \
+            times are RFC 3339; lists are `{\"items\", \"next_cursor\"}` with `cursor`/`limit` \
+            (default 50, capped at 200).",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(ErrorEnvelope)),
+    tags(
+        (name = "shops", description = "The shops registry"),
+        (name = "public", description = "Anonymous routes for residents"),
+        (name = "operations", description = "Health, readiness and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// The whole document, built by registering the routes on a throwaway app.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, api) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes::configure)
+        .split_for_parts();
+    api
+}
+
+/// The document as committed: pretty JSON with a trailing newline.
+pub fn document_json() -> String {
+    let mut text = document().to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}

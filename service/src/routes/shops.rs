@@ -1,0 +1,159 @@
+//! The shops registry for authenticated callers.
+
+use actix_web::http::header;
+use actix_web::{get, patch, post, web, HttpResponse};
+
+use super::shop_views::{CreateShopRequest, ShopListQuery, ShopResponse, UpdateShopRequest};
+use super::Paged;
+use crate::auth::{Authorized, DistrictStaff, Principal};
+use crate::domain::page::PageRequest;
+use crate::domain::role::Role;
+use crate::domain::shop::{GridCode, ShopCode};
+use crate::error::{ApiError, ErrorEnvelope};
+use crate::extract::{ValidJson, ValidQuery};
+use crate::startup::AppState;
+use crate::storage::shops::ShopFilter;
+
+/// Register a shop (regulators and admins). Answers the shop with its `id` and door `code`.
+#[utoipa::path(
+    tag = "shops",
+    request_body = CreateShopRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Registered", body = ShopResponse),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 403, description = "Role may not register shops", body = ErrorEnvelope),
+        (status = 422, description = "Invalid fields", body = ErrorEnvelope),
+    )
+)]
+#[post("/v1/shops")]
+pub async fn create_shop(
+    state: web::Data<AppState>,
+    _staff: Authorized<DistrictStaff>,
+    ValidJson(body): ValidJson<CreateShopRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let shop = body.into_domain()?;
+    let record = state
+        .store
+        .create_shop(&shop, state.now_ms(), || {
+            ShopCode::generate(&mut rand::thread_rng())
+        })
+        .await?;
+    let location = format!("/v1/shops/{}", record.id);
+    let view = ShopResponse::from_record(record, &state.settings.public_base_url)?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(view))
+}
+
+/// One shop. Owners see only their shops and inspectors only their grids' shops; others are 404.
+#[utoipa::path(
+    tag = "shops",
+    params(("id" = i64, Path, description = "Shop id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The shop", body = ShopResponse),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
+    )
+)]
+#[get("/v1/shops/{id}")]
+pub async fn get_shop(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let record = state
+        .store
+        .shop(id.into_inner(), who.visibility())
+        .await?
+        .ok_or(ApiError::NotFound("shop"))?;
+    Ok(HttpResponse::Ok().json(ShopResponse::from_record(
+        record,
+        &state.settings.public_base_url,
+    )?))
+}
+
+/// Change a shop's details, or close it (regulators and admins). Shops are never deleted.
+#[utoipa::path(
+    tag = "shops",
+    params(("id" = i64, Path, description = "Shop id")),
+    request_body = UpdateShopRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated shop", body = ShopResponse),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 403, description = "Role may not change shops", body = ErrorEnvelope),
+        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
+        (status = 422, description = "Invalid fields", body = ErrorEnvelope),
+    )
+)]
+#[patch("/v1/shops/{id}")]
+pub async fn update_shop(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    ValidJson(body): ValidJson<UpdateShopRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    // Existence first, then permission: a shop the caller may not see is 404, never 403.
+    state
+        .store
+        .shop(id, who.visibility())
+        .await?
+        .ok_or(ApiError::NotFound("shop"))?;
+    who.require(&[Role::Regulator, Role::Admin])?;
+    let changes = body.into_domain()?;
+    let record = state
+        .store
+        .update_shop(id, who.visibility(), &changes, state.now_ms())
+        .await?
+        .ok_or(ApiError::NotFound("shop"))?;
+    Ok(HttpResponse::Ok().json(ShopResponse::from_record(
+        record,
+        &state.settings.public_base_url,
+    )?))
+}
+
+/// The shops the caller may see, filtered and cursor-paged in registration order.
+#[utoipa::path(
+    tag = "shops",
+    params(ShopListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of shops", body = Paged<ShopResponse>),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 422, description = "Invalid filter or cursor", body = ErrorEnvelope),
+    )
+)]
+#[get("/v1/shops")]
+pub async fn list_shops(
+    state: web::Data<AppState>,
+    who: Principal,
+    ValidQuery(query): ValidQuery<ShopListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
+    let filter = ShopFilter {
+        grid: query
+            .grid
+            .as_deref()
+            .map(GridCode::parse)
+            .transpose()
+            .map_err(|e| ApiError::field("grid", e.0))?,
+        category: query.category,
+        text: query.q,
+    };
+    let records = state
+        .store
+        .list_shops(who.visibility(), &filter, page)
+        .await?;
+    let base = &state.settings.public_base_url;
+    let mut items = Vec::with_capacity(records.items.len());
+    for record in records.items {
+        items.push(ShopResponse::from_record(record, base)?);
+    }
+    Ok(HttpResponse::Ok().json(Paged {
+        items,
+        next_cursor: records.next.map(|c| c.encode()),
+    }))
+}

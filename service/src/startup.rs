@@ -1,0 +1,124 @@
+//! Builds the HTTP application: state, configuration of extractors, routes, docs and middleware.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Settings;
+use crate::extract;
+use crate::openapi;
+use crate::routes::{self, fallback::RouteTable};
+use crate::storage::{PoolSettings, Store};
+use crate::telemetry::{observe_requests, Metrics};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    /// The current time in epoch milliseconds: the one place handlers read the clock.
+    pub fn now_ms(&self) -> i64 {
+        chrono::Utc::now().timestamp_millis()
+    }
+}
+
+/// Connects to the configured database and applies migrations.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let store = Store::connect(
+        &settings.database_url,
+        PoolSettings {
+            max_connections: settings.db_max_connections,
+            acquire_timeout: Duration::from_secs(settings.db_acquire_timeout_secs),
+        },
+    )
+    .await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    store: Store,
+}
+
+impl Application {
+    /// Opens the store, migrates it and binds the listener (port 0 picks a free port).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let store = open_store(&settings).await?;
+        Self::build_with_store(settings, store)
+    }
+
+    /// Builds the server over an existing store.
+    pub fn build_with_store(settings: Settings, store: Store) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&settings.bind_addr)
+            .map_err(|e| anyhow::anyhow!("cannot bind {}: {e}", settings.bind_addr))?;
+        let port = listener.local_addr()?.port();
+        let metrics = Metrics::new()?;
+        let document = openapi::document();
+        let routes_table = web::Data::new(RouteTable::from_openapi(&document));
+        let max_body = settings.max_body_bytes;
+        let workers = settings.workers;
+        let state = web::Data::new(AppState {
+            store: store.clone(),
+            settings: Arc::new(settings),
+            metrics: metrics.clone(),
+        });
+        let metrics = web::Data::new(metrics);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(metrics.clone())
+                .app_data(routes_table.clone())
+                .app_data(extract::json_config(max_body))
+                .app_data(extract::payload_config(max_body))
+                .app_data(extract::query_config())
+                .app_data(extract::path_config())
+                .configure(|cfg| {
+                    routes::configure(&mut utoipa_actix_web::service_config::ServiceConfig::new(
+                        cfg,
+                    ))
+                })
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document.clone()))
+                .default_service(web::to(routes::fallback::not_matched))
+                .wrap(from_fn(observe_requests))
+        })
+        .listen(listener)?
+        .shutdown_timeout(10);
+        if workers > 0 {
+            server = server.workers(workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+            store,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// A handle to stop the server gracefully.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the server is stopped (SIGTERM is graceful, SIGINT forced).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

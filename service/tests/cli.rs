@@ -1,0 +1,163 @@
+//! The real `shopcredit` binary, as a newcomer uses it: start with no set-up, mint a token, use it.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_shopcredit");
+
+/// A command run in `dir` with no inherited shopcredit configuration (the defaults are under test).
+fn shopcredit(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("SHOPCREDIT_CONFIG");
+    cmd
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    shopcredit(dir, args).output().expect("shopcredit runs")
+}
+
+fn last_line(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn wait_healthy(base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(r) = reqwest::get(format!("{base}/healthz")).await {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the service did not become healthy within 30 s");
+}
+
+#[tokio::test]
+async fn a_fresh_directory_serves_on_sqlite_and_a_cli_admin_token_registers_a_shop() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = run(dir.path(), &["token", "create", "--role", "admin"]);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let token = last_line(&created);
+    assert!(
+        token.starts_with("sc_") && !token.contains(' '),
+        "last line is the token alone: {token:?}"
+    );
+    assert!(
+        dir.path().join("data/shopcredit.db").exists(),
+        "the default SQLite file is created"
+    );
+
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let _server = Server(
+        shopcredit(dir.path(), &["serve"])
+            .env("SHOPCREDIT_BIND_ADDR", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_healthy(&base).await;
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!("{base}/v1/shops"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "name": "老王面馆", "address": "文三路 1 号", "category": "restaurant", "grid": "G01",
+            "owner_name": "王芳", "owner_phone": "13800138000"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+
+    let revoked = run(dir.path(), &["token", "revoke", &token[..11]]);
+    assert!(
+        revoked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&revoked.stderr)
+    );
+    let refused = client
+        .get(format!("{base}/v1/shops"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+}
+
+#[test]
+fn token_create_refuses_an_owner_without_a_shop_and_an_unknown_role() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["token", "create", "--role", "owner"][..],
+        &["token", "create", "--role", "mayor"][..],
+        &["token", "create", "--role", "owner", "--shop", "42"][..],
+    ] {
+        let out = run(dir.path(), args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).trim().is_empty(),
+            "{args:?} says why"
+        );
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("sc_"),
+            "no token printed"
+        );
+    }
+}
+
+#[test]
+fn migrate_runs_alone_and_reads_database_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = shopcredit(dir.path(), &["migrate"])
+        .env("DATABASE_URL", "sqlite://elsewhere/x.db")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("elsewhere/x.db").exists());
+}
+
+#[test]
+fn a_malformed_config_file_is_reported_with_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("shopcredit.toml"), "bind_addr = 5").unwrap();
+    let out = run(dir.path(), &["migrate"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("shopcredit.toml"));
+}

@@ -1,0 +1,86 @@
+//! A fresh PostgreSQL database per test, on the server named by `SHOPCREDIT_TEST_POSTGRES_URL`.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Once;
+
+use sqlx::postgres::PgConnection;
+use sqlx::{Connection, Executor};
+
+use crate::notice;
+
+const URL_VAR: &str = "SHOPCREDIT_TEST_POSTGRES_URL";
+const PREFIX: &str = "sc_test_";
+
+/// Creates a new empty database and answers its URL; `None` (with a notice) when no server is
+/// configured outside CI.
+pub async fn fresh_database() -> Option<String> {
+    let Ok(admin_url) = std::env::var(URL_VAR) else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true but {URL_VAR} is not set: the PostgreSQL suite must run in CI");
+        }
+        static NOTICE: Once = Once::new();
+        NOTICE.call_once(|| {
+            notice(&format!(
+                "NOTICE: PostgreSQL tests SKIPPED: set {URL_VAR}=postgres://postgres@127.0.0.1:5432/postgres to run them"
+            ))
+        });
+        return None;
+    };
+    let mut conn = PgConnection::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("{URL_VAR} is set but PostgreSQL is unreachable: {e}"));
+    drop_leftovers(&mut conn).await;
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "{PREFIX}{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        rand::random::<u32>()
+    );
+    conn.execute(format!("CREATE DATABASE \"{name}\"").as_str())
+        .await
+        .expect("create test database");
+    Some(replace_database(&admin_url, &name))
+}
+
+/// Drops test databases left by test processes that are gone (once per process; Linux only, where
+/// `/proc` tells whether a process is alive).
+async fn drop_leftovers(conn: &mut PgConnection) {
+    static CLEANED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if CLEANED.swap(true, Ordering::SeqCst) || !std::path::Path::new("/proc/self").exists() {
+        return;
+    }
+    let names: Vec<(String,)> =
+        sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'sc\\_test\\_%'")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_default();
+    for (name,) in names {
+        let pid = name
+            .trim_start_matches(PREFIX)
+            .split('_')
+            .next()
+            .unwrap_or("");
+        if !pid.is_empty() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = conn
+                .execute(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").as_str())
+                .await;
+        }
+    }
+}
+
+/// The same server URL with another database name.
+fn replace_database(url: &str, database: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{database}?{q}"),
+        None => format!("{base}/{database}"),
+    }
+}
