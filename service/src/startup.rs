@@ -44,6 +44,13 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+/// `/docs` → `/docs/`, where Swagger UI resolves its assets relative to the trailing slash.
+async fn redirect_to_docs() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
+}
+
 /// A bound, ready-to-run server.
 pub struct Application {
     port: u16,
@@ -89,6 +96,7 @@ impl Application {
                     ))
                 })
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document.clone()))
+                .route("/docs", web::get().to(redirect_to_docs))
                 .default_service(web::to(routes::fallback::not_matched))
                 .wrap(from_fn(observe_requests))
         })

@@ -28,6 +28,12 @@ fn valid_phone(v: &str) -> Result<(), ValidationError> {
 fn valid_grid(v: &str) -> Result<(), ValidationError> {
     check(GridCode::parse(v))
 }
+fn valid_category(v: &str) -> Result<(), ValidationError> {
+    check(Category::parse(v))
+}
+fn valid_status(v: &str) -> Result<(), ValidationError> {
+    check(ShopStatus::parse(v))
+}
 fn valid_lat(v: f64) -> Result<(), ValidationError> {
     check(Location::parse(v, 0.0))
 }
@@ -45,7 +51,11 @@ pub struct CreateShopRequest {
     #[validate(custom(function = "valid_address"))]
     #[schema(min_length = 1, max_length = 200, example = "西湖区文三路 88 号")]
     pub address: String,
-    pub category: Category,
+    // A string checked by `validator` rather than a serde enum: serde stops at the first bad
+    // value, validator reports every invalid field at once.
+    #[validate(custom(function = "valid_category"))]
+    #[schema(value_type = Category)]
+    pub category: String,
     /// The district's grid code, e.g. `G01`; created on first use.
     #[validate(custom(function = "valid_grid"))]
     #[schema(
@@ -78,7 +88,8 @@ impl CreateShopRequest {
         Ok(NewShop {
             name: ShopName::parse(&self.name).map_err(|e| ApiError::field("name", e.0))?,
             address: Address::parse(&self.address).map_err(|e| ApiError::field("address", e.0))?,
-            category: self.category,
+            category: Category::parse(&self.category)
+                .map_err(|e| ApiError::field("category", e.0))?,
             grid: GridCode::parse(&self.grid).map_err(|e| ApiError::field("grid", e.0))?,
             location: location(self.lat, self.lon)?,
             owner_name: OwnerName::parse(&self.owner_name)
@@ -110,7 +121,9 @@ pub struct UpdateShopRequest {
     #[validate(custom(function = "valid_address"))]
     #[schema(min_length = 1, max_length = 200)]
     pub address: Option<String>,
-    pub category: Option<Category>,
+    #[validate(custom(function = "valid_category"))]
+    #[schema(value_type = Option<Category>)]
+    pub category: Option<String>,
     #[validate(custom(function = "valid_grid"))]
     #[schema(
         min_length = 1,
@@ -131,7 +144,9 @@ pub struct UpdateShopRequest {
     #[schema(min_length = 5, max_length = 24)]
     pub owner_phone: Option<String>,
     /// `closed` hides the shop from public search; it is never deleted.
-    pub status: Option<ShopStatus>,
+    #[validate(custom(function = "valid_status"))]
+    #[schema(value_type = Option<ShopStatus>)]
+    pub status: Option<String>,
 }
 
 /// Distinguishes a field set to `null` (`Some(None)`) from an absent one (`None`).
@@ -161,7 +176,12 @@ impl UpdateShopRequest {
                 .map(Address::parse)
                 .transpose()
                 .map_err(field("address"))?,
-            category: self.category,
+            category: self
+                .category
+                .as_deref()
+                .map(Category::parse)
+                .transpose()
+                .map_err(field("category"))?,
             grid: self
                 .grid
                 .as_deref()
@@ -181,7 +201,12 @@ impl UpdateShopRequest {
                 .map(Phone::parse)
                 .transpose()
                 .map_err(field("owner_phone"))?,
-            status: self.status,
+            status: self
+                .status
+                .as_deref()
+                .map(ShopStatus::parse)
+                .transpose()
+                .map_err(field("status"))?,
         })
     }
 }
@@ -195,7 +220,9 @@ pub struct ShopListQuery {
     #[validate(custom(function = "valid_grid"))]
     pub grid: Option<String>,
     /// Only shops of this category.
-    pub category: Option<Category>,
+    #[validate(custom(function = "valid_category"))]
+    #[param(value_type = Option<Category>)]
+    pub category: Option<String>,
     /// Substring of the name or address.
     #[validate(length(min = 1, max = 100))]
     #[param(min_length = 1, max_length = 100)]

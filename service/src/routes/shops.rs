@@ -8,7 +8,7 @@ use super::Paged;
 use crate::auth::{Authorized, DistrictStaff, Principal};
 use crate::domain::page::PageRequest;
 use crate::domain::role::Role;
-use crate::domain::shop::{GridCode, ShopCode};
+use crate::domain::shop::{Category, GridCode, ShopCode};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::startup::AppState;
@@ -140,7 +140,12 @@ pub async fn list_shops(
             .map(GridCode::parse)
             .transpose()
             .map_err(|e| ApiError::field("grid", e.0))?,
-        category: query.category,
+        category: query
+            .category
+            .as_deref()
+            .map(Category::parse)
+            .transpose()
+            .map_err(|e| ApiError::field("category", e.0))?,
         text: query.q,
     };
     let records = state

@@ -73,6 +73,20 @@ async fn invalid_shop_registrations_name_the_offending_field(app: TestApp) {
     );
 }
 
+async fn every_invalid_field_is_reported_at_once(app: TestApp) {
+    let admin = app.admin().await;
+    let body = json!({
+        "name": "", "address": "文三路 1 号", "category": "cafe", "grid": "G 1",
+        "owner_name": "王芳", "owner_phone": "x"
+    });
+    let answer = app.post("/v1/shops", Some(&admin), &body).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        answer.error_fields(),
+        vec!["category", "grid", "name", "owner_phone"]
+    );
+}
+
 async fn invalid_shop_changes_name_the_offending_field(app: TestApp) {
     let admin = app.admin().await;
     let shop = app.create_shop(&admin, "好味餐厅", "G01").await;
@@ -171,6 +185,7 @@ async fn bad_query_parameters_are_named(app: TestApp) {
 
 on_both_backends!(
     invalid_shop_registrations_name_the_offending_field,
+    every_invalid_field_is_reported_at_once,
     invalid_shop_changes_name_the_offending_field,
     malformed_json_is_a_400_in_the_envelope,
     a_body_that_is_not_json_is_a_415,

@@ -63,6 +63,13 @@ async fn the_served_document_and_docs_page_are_available(app: TestApp) {
         .unwrap();
     assert_eq!(docs.status(), StatusCode::OK);
     assert!(docs.text().await.unwrap().contains("swagger"));
+    let bare = app
+        .client
+        .get(format!("{}/docs", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), StatusCode::OK, "/docs redirects to /docs/");
 }
 
 on_both_backends!(
