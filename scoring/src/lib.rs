@@ -1,2 +1,59 @@
 //! Pure scoring engine for shop safety credit: evidence in; score, colour and reasons out.
 //! No I/O, no clock, no web, no SQL: time is always a parameter.
+//!
+//! ```
+//! use shopcredit_scoring::*;
+//!
+//! let policy = Policy::default_policy()?;
+//! let t0 = Timestamp::from_millis(1_700_000_000_000);
+//! let mut evidence = Evidence::new(t0);
+//! evidence.hazards.push(Hazard {
+//!     id: 7,
+//!     source: HazardSource::Patrol,
+//!     severity: Severity::Critical,
+//!     hazard_type: "fire".into(),
+//!     item_id: Some("extinguisher".into()),
+//!     observed_at: t0.plus_days(100),
+//!     deadline: hazard_deadline(&policy, Severity::Critical, t0.plus_days(100)),
+//!     status: HazardStatus::Open,
+//!     closed_at: None,
+//!     rectified_at: None,
+//!     excluded: false,
+//! });
+//! let ctx = DistrictContext { mean_rating: 4.0 };
+//! let a = assess(&evidence, &ctx, &policy, t0.plus_days(103), None);
+//! assert_eq!(a.colour, Colour::Red);
+//! assert_eq!(a.reasons[0].code, ReasonCode::OverdueCriticalHazards);
+//! assert_eq!(a.path_to_green[0].action, Action::VerifyFix { hazard_id: 7 });
+//! # Ok::<(), PolicyError>(())
+//! ```
+
+#![warn(missing_docs)]
+
+mod assess;
+mod characteristics;
+mod colour;
+mod error;
+mod evidence;
+mod explain;
+mod path;
+mod policy;
+mod scorecard;
+mod time;
+
+pub use assess::{assess, Assessment};
+pub use characteristics::{characteristics, Characteristics, Overdue};
+pub use colour::{verified_clean_reinspection, Colour, ColourDecision, ColourRule, PreviousCode};
+pub use error::{PolicyError, RatingError};
+pub use evidence::{
+    is_overdue, DistrictContext, Evidence, Hazard, HazardSource, HazardState, HazardStatus, Patrol,
+    PatrolKind, Rating, Review, SelfCheck, Severity,
+};
+pub use explain::{CharacteristicPoints, Reason, ReasonCode, MAX_REASONS};
+pub use path::{Action, Step, MAX_PATH_STEPS, SIMULATED_PATROL_ID};
+pub use policy::{
+    hazard_deadline, BySeverity, ColourThresholds, EscalationHours, Policy, ProvisionalRule,
+    ValidPolicy, ViolationWeights, DEFAULT_POLICY_TOML,
+};
+pub use scorecard::{Bin, CharacteristicCard, CharacteristicId, Direction, Scorecard};
+pub use time::{Timestamp, MS_PER_DAY, MS_PER_HOUR};

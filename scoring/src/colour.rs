@@ -1,0 +1,165 @@
+//! The red / yellow / green code: rules over the score and hard facts, with hysteresis.
+//!
+//! The previous colour is an input, so the engine stays pure: escalation is immediate, while an
+//! improvement needs the causes gone and either a score clear of the threshold by the margin or a
+//! verified clean re-inspection.
+
+use serde::{Deserialize, Serialize};
+
+use crate::characteristics::Characteristics;
+use crate::evidence::{Evidence, HazardState};
+use crate::policy::ValidPolicy;
+use crate::time::Timestamp;
+
+/// The code on the shop's door. Ordered worst first, so `max` is the better colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Colour {
+    /// Serious or unfixed problems.
+    Red,
+    /// Needs attention.
+    Yellow,
+    /// In good standing.
+    Green,
+}
+
+/// The colour in force just before the instant being scored, and since when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviousCode {
+    /// The colour in force.
+    pub colour: Colour,
+    /// When that colour started; only a re-inspection after it can lift it.
+    pub since: Timestamp,
+}
+
+/// The rule that decided the colour (a reason code for the colour itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColourRule {
+    /// Score at or above the green threshold and no hard fact against it.
+    ScoreAtLeastGreen,
+    /// Score between the red and green thresholds.
+    ScoreBetweenThresholds,
+    /// Score below the red threshold.
+    ScoreBelowRed,
+    /// An overdue critical hazard: red whatever the score.
+    OverdueCriticalHazard,
+    /// An overdue hazard: at least yellow whatever the score.
+    OverdueHazard,
+    /// The previous, worse colour is kept: the score has not cleared the threshold by the margin and
+    /// there has been no verified clean re-inspection.
+    HeldByHysteresis,
+    /// A verified clean re-inspection lifted the previous, worse colour.
+    CleanReinspection,
+}
+
+/// A colour and the rule that decided it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColourDecision {
+    /// The colour.
+    pub colour: Colour,
+    /// Why.
+    pub rule: ColourRule,
+}
+
+/// The colour the score and hard facts call for, ignoring history.
+fn colour_without_history(score: u16, c: &Characteristics, policy: &ValidPolicy) -> ColourDecision {
+    let t = policy.colours;
+    let (colour, rule) = if c.overdue_critical.count > 0 {
+        (Colour::Red, ColourRule::OverdueCriticalHazard)
+    } else if score < t.red_below {
+        (Colour::Red, ColourRule::ScoreBelowRed)
+    } else if c.overdue_total() > 0 {
+        (Colour::Yellow, ColourRule::OverdueHazard)
+    } else if score < t.green_at_least {
+        (Colour::Yellow, ColourRule::ScoreBetweenThresholds)
+    } else {
+        (Colour::Green, ColourRule::ScoreAtLeastGreen)
+    };
+    ColourDecision { colour, rule }
+}
+
+/// Decides the colour, applying hysteresis against `previous`.
+pub(crate) fn decide_colour(
+    score: u16,
+    c: &Characteristics,
+    evidence: &Evidence,
+    policy: &ValidPolicy,
+    as_of: Timestamp,
+    previous: Option<PreviousCode>,
+) -> ColourDecision {
+    let raw = colour_without_history(score, c, policy);
+    let Some(prev) = previous else {
+        return raw;
+    };
+    if raw.colour <= prev.colour {
+        // Escalate at once; staying put needs no justification.
+        return raw;
+    }
+    if verified_clean_reinspection(evidence, as_of, prev.since) {
+        return ColourDecision {
+            colour: raw.colour,
+            rule: ColourRule::CleanReinspection,
+        };
+    }
+    let t = policy.colours;
+    if prev.colour == Colour::Red && t.red_exit_requires_reinspection {
+        return ColourDecision {
+            colour: Colour::Red,
+            rule: ColourRule::HeldByHysteresis,
+        };
+    }
+    let cleared =
+        if u32::from(score) >= u32::from(t.green_at_least) + u32::from(t.hysteresis_margin) {
+            Colour::Green
+        } else if u32::from(score) >= u32::from(t.red_below) + u32::from(t.hysteresis_margin) {
+            Colour::Yellow
+        } else {
+            Colour::Red
+        };
+    let colour = raw.colour.min(prev.colour.max(cleared));
+    if colour == raw.colour {
+        raw
+    } else {
+        ColourDecision {
+            colour,
+            rule: ColourRule::HeldByHysteresis,
+        }
+    }
+}
+
+/// A clean patrol no earlier than `since` and than the last verified fix, with no hazard observed
+/// before it still unresolved: an inspector has seen the shop clean since things went wrong.
+pub fn verified_clean_reinspection(
+    evidence: &Evidence,
+    as_of: Timestamp,
+    since: Timestamp,
+) -> bool {
+    let mut last_closed: Option<Timestamp> = None;
+    let mut oldest_unresolved: Option<Timestamp> = None;
+    for h in &evidence.hazards {
+        match h.state_at(as_of) {
+            Some(HazardState::Closed { closed_at }) => {
+                last_closed = last_closed.max(Some(closed_at))
+            }
+            Some(_) => {
+                oldest_unresolved =
+                    Some(oldest_unresolved.map_or(h.observed_at, |t| t.min(h.observed_at)))
+            }
+            None => {}
+        }
+    }
+    evidence.patrols.iter().any(|p| {
+        p.is_clean()
+            && p.observed_at <= as_of
+            && p.observed_at >= since
+            && !matches!(last_closed, Some(t) if p.observed_at < t)
+            && !matches!(oldest_unresolved, Some(t) if t <= p.observed_at)
+    })
+}
+
+/// Provisional while the shop is new and the evidence is thin.
+pub(crate) fn is_provisional(c: &Characteristics, policy: &ValidPolicy) -> bool {
+    c.tenure_days < i64::from(policy.provisional.max_days_registered)
+        && c.evidence_count < policy.provisional.min_evidence
+}

@@ -1,0 +1,324 @@
+//! The path back to green: concrete actions, each re-scored by the same pure function.
+//!
+//! Candidate actions are applied to a copy of the evidence as if done at `as_of`; a greedy search
+//! takes the biggest gain each step, then drops any step the rest can do without.
+
+use std::cmp::Reverse;
+
+use serde::{Deserialize, Serialize};
+
+use crate::assess::{score_only, Scored};
+use crate::colour::{Colour, PreviousCode};
+use crate::evidence::{DistrictContext, Evidence, HazardStatus, Patrol, PatrolKind, SelfCheck};
+use crate::explain::severity_names;
+use crate::policy::ValidPolicy;
+use crate::time::Timestamp;
+
+/// The search stops after this many steps; past it the list is long enough to act on.
+pub const MAX_PATH_STEPS: usize = 12;
+
+/// Id given to the simulated re-inspection; real patrol ids are positive.
+pub const SIMULATED_PATROL_ID: i64 = -1;
+
+/// Something the shop (with an inspector) can do.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// Fix the hazard and have an inspector verify it (it closes).
+    VerifyFix {
+        /// The hazard.
+        hazard_id: i64,
+    },
+    /// Submit a self-check.
+    SubmitSelfCheck,
+    /// Have an inspector re-inspect and find nothing (only once no hazard is left unresolved).
+    CleanReinspection,
+}
+
+/// One step of the path, with its effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// What to do.
+    pub action: Action,
+    /// The action in English.
+    pub en: String,
+    /// The action in Chinese.
+    pub zh: String,
+    /// Score after this and all earlier steps.
+    pub score_after: u16,
+    /// Colour after this and all earlier steps.
+    pub colour_after: Colour,
+    /// Score change this step brings.
+    pub points_gained: i32,
+}
+
+struct Ctx<'a> {
+    ctx: &'a DistrictContext,
+    policy: &'a ValidPolicy,
+    as_of: Timestamp,
+}
+
+impl Ctx<'_> {
+    fn score(&self, evidence: &Evidence, previous: PreviousCode) -> Scored {
+        score_only(evidence, self.ctx, self.policy, self.as_of, Some(previous))
+    }
+
+    /// The colour the service would store after a step: unchanged colours keep their start time.
+    fn carry(&self, previous: PreviousCode, colour: Colour) -> PreviousCode {
+        if previous.colour == colour {
+            previous
+        } else {
+            PreviousCode {
+                colour,
+                since: self.as_of,
+            }
+        }
+    }
+}
+
+/// The shortest list of actions found that turns the shop green; empty when already green. When
+/// green cannot be reached within [`MAX_PATH_STEPS`] (old violations or reviews only time heals),
+/// the best actions found are returned and the last step's colour shows it is not green.
+pub(crate) fn path_to_green(
+    evidence: &Evidence,
+    ctx: &DistrictContext,
+    policy: &ValidPolicy,
+    as_of: Timestamp,
+    previous: Option<PreviousCode>,
+    current: &Scored,
+) -> Vec<Step> {
+    if current.colour.colour == Colour::Green {
+        return Vec::new();
+    }
+    let cx = Ctx { ctx, policy, as_of };
+    let start = match previous {
+        Some(p) => cx.carry(p, current.colour.colour),
+        None => PreviousCode {
+            colour: current.colour.colour,
+            since: as_of,
+        },
+    };
+    let mut actions = greedy(evidence, &cx, start, current);
+    let reaches_green = |acts: &[Action]| {
+        replay(evidence, &cx, start, current.score, acts)
+            .is_some_and(|s| s.last().is_some_and(|l| l.colour_after == Colour::Green))
+    };
+    if reaches_green(&actions) {
+        let mut i = 0;
+        while i < actions.len() {
+            let mut fewer = actions.clone();
+            fewer.remove(i);
+            if reaches_green(&fewer) {
+                actions = fewer;
+            } else {
+                i += 1;
+            }
+        }
+    }
+    replay(evidence, &cx, start, current.score, &actions).unwrap_or_default()
+}
+
+type Key = (Colour, u16, Reverse<usize>);
+
+/// Takes the action with the biggest gain until green. Fewer unresolved hazards counts as progress
+/// when the score does not move, since a clean re-inspection needs every hazard resolved.
+fn greedy(evidence: &Evidence, cx: &Ctx<'_>, start: PreviousCode, current: &Scored) -> Vec<Action> {
+    let mut ev = evidence.clone();
+    let mut previous = start;
+    let mut key: Key = (
+        current.colour.colour,
+        current.score,
+        Reverse(unresolved(&ev, cx.as_of)),
+    );
+    let mut actions = Vec::new();
+    while actions.len() < MAX_PATH_STEPS && key.0 != Colour::Green {
+        let mut best: Option<(Key, Action)> = None;
+        for action in candidates(&ev, cx.as_of, &actions) {
+            // Try in place and undo: cloning the evidence per candidate cost more than scoring it.
+            let undo = apply(&mut ev, &action, cx.as_of);
+            let s = cx.score(&ev, previous);
+            let k = (s.colour.colour, s.score, Reverse(unresolved(&ev, cx.as_of)));
+            undo.revert(&mut ev);
+            // Strictly better only: on ties the earlier candidate (the fixed order) wins.
+            let beats_best = !matches!(&best, Some((b, _)) if *b >= k);
+            if k > key && beats_best {
+                best = Some((k, action));
+            }
+        }
+        let Some((k, action)) = best else {
+            break;
+        };
+        apply(&mut ev, &action, cx.as_of);
+        previous = cx.carry(previous, k.0);
+        key = k;
+        actions.push(action);
+    }
+    actions
+}
+
+/// Re-runs `actions` in order, scoring after each; `None` if one cannot be done at its turn.
+fn replay(
+    evidence: &Evidence,
+    cx: &Ctx<'_>,
+    start: PreviousCode,
+    start_score: u16,
+    actions: &[Action],
+) -> Option<Vec<Step>> {
+    let mut ev = evidence.clone();
+    let mut previous = start;
+    let mut score = start_score;
+    let mut steps = Vec::with_capacity(actions.len());
+    for (i, action) in actions.iter().enumerate() {
+        if !candidates(&ev, cx.as_of, &actions[..i]).contains(action) {
+            return None;
+        }
+        let (en, zh) = describe(&ev, action, cx);
+        apply(&mut ev, action, cx.as_of);
+        let s = cx.score(&ev, previous);
+        previous = cx.carry(previous, s.colour.colour);
+        steps.push(Step {
+            action: action.clone(),
+            en,
+            zh,
+            score_after: s.score,
+            colour_after: s.colour.colour,
+            points_gained: i32::from(s.score) - i32::from(score),
+        });
+        score = s.score;
+    }
+    Some(steps)
+}
+
+fn unresolved(ev: &Evidence, as_of: Timestamp) -> usize {
+    ev.hazards
+        .iter()
+        .filter(|h| h.state_at(as_of).is_some_and(|s| s.is_unresolved()))
+        .count()
+}
+
+/// Actions possible now, in the fixed tie-break order: overdue hazards first, most severe first.
+fn candidates(ev: &Evidence, as_of: Timestamp, done: &[Action]) -> Vec<Action> {
+    let mut open: Vec<_> = ev
+        .hazards
+        .iter()
+        .filter(|h| h.state_at(as_of).is_some_and(|s| s.is_unresolved()))
+        .collect();
+    open.sort_by_key(|h| (h.days_overdue(as_of).is_none(), h.severity, h.id));
+    let mut out: Vec<Action> = open
+        .into_iter()
+        .map(|h| Action::VerifyFix { hazard_id: h.id })
+        .collect();
+    out.dedup();
+    if !done.contains(&Action::SubmitSelfCheck) {
+        out.push(Action::SubmitSelfCheck);
+    }
+    if out.iter().all(|a| !matches!(a, Action::VerifyFix { .. }))
+        && !done.contains(&Action::CleanReinspection)
+    {
+        out.push(Action::CleanReinspection);
+    }
+    out
+}
+
+/// How to take back an action tried in place.
+enum Undo {
+    /// Restore these hazards' status and verification time.
+    Hazards(Vec<(usize, HazardStatus, Option<Timestamp>)>),
+    /// Drop the self-check just pushed.
+    SelfCheck,
+    /// Drop the patrol just pushed.
+    Patrol,
+}
+
+impl Undo {
+    fn revert(self, ev: &mut Evidence) {
+        match self {
+            Undo::Hazards(saved) => {
+                for (i, status, closed_at) in saved {
+                    if let Some(h) = ev.hazards.get_mut(i) {
+                        h.status = status;
+                        h.closed_at = closed_at;
+                    }
+                }
+            }
+            Undo::SelfCheck => {
+                ev.self_checks.pop();
+            }
+            Undo::Patrol => {
+                ev.patrols.pop();
+            }
+        }
+    }
+}
+
+fn apply(ev: &mut Evidence, action: &Action, as_of: Timestamp) -> Undo {
+    match action {
+        Action::VerifyFix { hazard_id } => {
+            let mut saved = Vec::new();
+            for (i, h) in ev.hazards.iter_mut().enumerate() {
+                if h.id == *hazard_id {
+                    saved.push((i, h.status, h.closed_at));
+                    h.status = HazardStatus::Closed;
+                    h.closed_at = Some(as_of);
+                }
+            }
+            Undo::Hazards(saved)
+        }
+        Action::SubmitSelfCheck => {
+            ev.self_checks.push(SelfCheck {
+                submitted_at: as_of,
+                passed_item_ids: Vec::new(),
+                failed: 0,
+                not_applicable: 0,
+            });
+            Undo::SelfCheck
+        }
+        Action::CleanReinspection => {
+            ev.patrols.push(Patrol {
+                id: SIMULATED_PATROL_ID,
+                observed_at: as_of,
+                kind: PatrolKind::ProfessionalInspection,
+                finding_count: 0,
+            });
+            Undo::Patrol
+        }
+    }
+}
+
+fn describe(ev: &Evidence, action: &Action, cx: &Ctx<'_>) -> (String, String) {
+    match action {
+        Action::VerifyFix { hazard_id } => {
+            let found = ev.hazards.iter().find(|h| h.id == *hazard_id);
+            let (en_sev, zh_sev) = found.map_or(("", ""), |h| severity_names(h.severity));
+            let kind = found.map_or("", |h| h.hazard_type.as_str());
+            (
+                format!(
+                    "Fix {en_sev} hazard #{hazard_id} ({kind}) and have an inspector verify it"
+                ),
+                format!("整改{zh_sev}隐患 #{hazard_id}（{kind}）并经检查员核实"),
+            )
+        }
+        Action::SubmitSelfCheck => {
+            let cadence = f64::from(cx.policy.self_check_cadence_days);
+            let last = ev
+                .self_checks
+                .iter()
+                .filter(|s| s.submitted_at <= cx.as_of)
+                .map(|s| s.submitted_at)
+                .max()
+                .unwrap_or(ev.registered_at);
+            if cx.as_of.days_since(last) > cadence {
+                (
+                    "Submit the overdue self-check".to_owned(),
+                    "提交逾期的安全自查".to_owned(),
+                )
+            } else {
+                ("Submit a self-check".to_owned(), "提交安全自查".to_owned())
+            }
+        }
+        Action::CleanReinspection => (
+            "Get a re-inspection that finds no problems".to_owned(),
+            "申请复查并通过（未发现问题）".to_owned(),
+        ),
+    }
+}
