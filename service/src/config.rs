@@ -32,6 +32,11 @@ pub struct Settings {
     pub log: String,
     /// Log format: `text` or `json`.
     pub log_format: String,
+    /// Proxies whose `X-Forwarded-For` is believed (exact IP addresses). Everyone else is keyed by
+    /// the peer address, so a client cannot dodge rate limits by sending the header itself.
+    pub trusted_proxies: Vec<String>,
+    /// The district's offset from UTC in minutes (China: +480), for calendar dates such as expiry.
+    pub utc_offset_minutes: i32,
 }
 
 impl Default for Settings {
@@ -46,6 +51,8 @@ impl Default for Settings {
             workers: 0,
             log: "info".to_owned(),
             log_format: "text".to_owned(),
+            trusted_proxies: Vec::new(),
+            utc_offset_minutes: 480,
         }
     }
 }
@@ -131,6 +138,17 @@ impl Settings {
         }
         if let Some(v) = lookup("SHOPCREDIT_LOG_FORMAT") {
             self.log_format = v;
+        }
+        if let Some(v) = lookup("SHOPCREDIT_TRUSTED_PROXIES") {
+            self.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        if let Some(v) = lookup("SHOPCREDIT_UTC_OFFSET_MINUTES") {
+            self.utc_offset_minutes = parse_env("SHOPCREDIT_UTC_OFFSET_MINUTES", v)?;
         }
         Ok(())
     }

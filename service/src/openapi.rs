@@ -23,6 +23,8 @@ use crate::routes;
     components(schemas(ErrorEnvelope)),
     tags(
         (name = "shops", description = "The shops registry"),
+        (name = "evidence", description = "Self-checks, patrols, hazards, tip-offs, disputes, events and alerts"),
+        (name = "moderation", description = "Regulators' review and dispute queues"),
         (name = "public", description = "Anonymous routes for residents"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

@@ -9,7 +9,11 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use utoipa_swagger_ui::SwaggerUi;
 
+use shopcredit_scoring::{Policy, ValidPolicy};
+
 use crate::config::Settings;
+use crate::domain::checklist::Checklists;
+use crate::domain::review::AbuseRules;
 use crate::extract;
 use crate::openapi;
 use crate::routes::{self, fallback::RouteTable};
@@ -21,12 +25,22 @@ pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
     pub metrics: Metrics,
+    /// The scoring policy in force (deadlines by severity, scorecard, timers).
+    pub policy: ValidPolicy,
+    pub checklists: Checklists,
+    pub abuse: AbuseRules,
 }
 
 impl AppState {
     /// The current time in epoch milliseconds: the one place handlers read the clock.
     pub fn now_ms(&self) -> i64 {
         chrono::Utc::now().timestamp_millis()
+    }
+
+    /// Today's date in the district (expiry dates are local calendar dates).
+    pub fn today(&self) -> chrono::NaiveDate {
+        let offset = chrono::Duration::minutes(i64::from(self.settings.utc_offset_minutes));
+        (chrono::Utc::now() + offset).date_naive()
     }
 }
 
@@ -79,6 +93,9 @@ impl Application {
             store: store.clone(),
             settings: Arc::new(settings),
             metrics: metrics.clone(),
+            policy: Policy::default_policy()?,
+            checklists: Checklists::builtin().map_err(|e| anyhow::anyhow!(e.0))?,
+            abuse: AbuseRules::default(),
         });
         let metrics = web::Data::new(metrics);
         let mut server = HttpServer::new(move || {

@@ -81,6 +81,8 @@ impl TestApp {
             workers: 1,
             db_max_connections: 8,
             max_body_bytes: 64 * 1024,
+            // Tests play many residents by sending X-Forwarded-For through "a proxy" on loopback.
+            trusted_proxies: vec!["127.0.0.1".to_owned()],
             ..Settings::default()
         };
         let store = open_store(&settings)
@@ -172,6 +174,55 @@ impl TestApp {
 
     pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {
         self.call(Method::PATCH, path, token, Some(body)).await
+    }
+
+    /// Registers a shop in `grid` and mints a token for its owner.
+    pub async fn shop_with_owner(&self, admin: &str, name: &str, grid: &str) -> (Value, String) {
+        let shop = self.create_shop(admin, name, grid).await;
+        let owner = self
+            .token(Role::Owner, &[shop["id"].as_i64().expect("id")], &[])
+            .await;
+        (shop, owner)
+    }
+
+    /// Answers for every item of a shop's checklist: all pass (tracked items expire in a year),
+    /// except the items in `failing`, which fail with a note.
+    pub async fn answers(&self, shop_id: i64, owner: &str, failing: &[&str]) -> Vec<Value> {
+        let checklist = self
+            .get(&format!("/v1/shops/{shop_id}/checklist"), Some(owner))
+            .await;
+        assert_eq!(checklist.status, StatusCode::OK, "{}", checklist.text);
+        let next_year = (chrono::Utc::now() + chrono::Duration::days(365))
+            .format("%Y-%m-%d")
+            .to_string();
+        checklist.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|item| {
+                let id = item["id"].as_str().expect("id");
+                if failing.contains(&id) {
+                    json!({"item_id": id, "result": "fail", "note": "坏了 broken"})
+                } else if item["tracks_expiry"] == true {
+                    json!({"item_id": id, "result": "pass", "expires_on": next_year})
+                } else {
+                    json!({"item_id": id, "result": "pass"})
+                }
+            })
+            .collect()
+    }
+
+    /// Sends a public request as the resident at `client_ip`.
+    pub async fn post_as_client(&self, path: &str, client_ip: &str, body: &Value) -> Answer {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base_url))
+            .header("x-forwarded-for", client_ip)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent");
+        Self::answer(response).await
     }
 
     /// Registers a shop in `grid` as `token` and answers its JSON; panics unless 201.

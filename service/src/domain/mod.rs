@@ -1,6 +1,9 @@
 //! Domain types that validate on construction: once one exists, the rest of the code trusts it.
 
+pub mod checklist;
+pub mod hazard;
 pub mod page;
+pub mod review;
 pub mod role;
 pub mod shop;
 

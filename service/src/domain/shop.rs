@@ -12,6 +12,14 @@ pub const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 /// in sequence.
 pub const CODE_LEN: usize = 8;
 
+/// A random string of `len` characters from [`CODE_ALPHABET`]: short, unguessable, and readable
+/// aloud or from a sign (door codes, tip-off receipts).
+pub fn random_code(rng: &mut impl Rng, len: usize) -> String {
+    (0..len)
+        .map(|_| CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())] as char)
+        .collect()
+}
+
 /// The short public code on a shop's door. Case-insensitive: stored and compared upper-case.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ShopCode(String);
@@ -19,10 +27,7 @@ pub struct ShopCode(String);
 impl ShopCode {
     /// A fresh random code (uniqueness is enforced by the database; the caller retries on conflict).
     pub fn generate(rng: &mut impl Rng) -> Self {
-        let code = (0..CODE_LEN)
-            .map(|_| CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())] as char)
-            .collect();
-        Self(code)
+        Self(random_code(rng, CODE_LEN))
     }
 
     /// Accepts a code as typed or scanned: any case, surrounding spaces ignored.

@@ -12,6 +12,7 @@ use crate::domain::shop::ShopCode;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::ValidQuery;
 use crate::startup::AppState;
+use crate::storage::shops::ShopRecord;
 
 /// A shop's public view by its door code (any case).
 #[utoipa::path(
@@ -34,10 +35,24 @@ pub async fn get_public_shop(
         .shop_by_code(&code)
         .await?
         .ok_or(ApiError::NotFound("shop"))?;
+    let rating = state.store.counted_rating(record.id).await?;
     Ok(HttpResponse::Ok().json(PublicShopResponse::from_record(
         record,
         &state.settings.public_base_url,
+        rating,
     )?))
+}
+
+/// An open shop by its door code, for residents' reviews and tip-offs; unknown, malformed and
+/// closed codes are all 404.
+pub async fn open_shop_by_code(state: &AppState, code: &str) -> Result<ShopRecord, ApiError> {
+    let code = ShopCode::parse(code).map_err(|_| ApiError::NotFound("shop"))?;
+    state
+        .store
+        .shop_by_code(&code)
+        .await?
+        .filter(|s| s.status == "open")
+        .ok_or(ApiError::NotFound("shop"))
 }
 
 /// Search of `GET /v1/public/shops`.
@@ -79,7 +94,8 @@ pub async fn search_public_shops(
     let base = &state.settings.public_base_url;
     let mut items = Vec::with_capacity(records.items.len());
     for record in records.items {
-        items.push(PublicShopResponse::from_record(record, base)?);
+        let rating = state.store.counted_rating(record.id).await?;
+        items.push(PublicShopResponse::from_record(record, base, rating)?);
     }
     Ok(HttpResponse::Ok().json(Paged {
         items,

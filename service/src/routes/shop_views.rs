@@ -11,6 +11,7 @@ use crate::domain::shop::{
     ShopStatus,
 };
 use crate::error::ApiError;
+use crate::storage::reviews::RatingSummary;
 use crate::storage::shops::ShopRecord;
 
 fn valid_name(v: &str) -> Result<(), ValidationError> {
@@ -293,12 +294,38 @@ pub struct PublicShopResponse {
     pub lon: Option<f64>,
     pub status: ShopStatus,
     pub public_url: String,
+    /// Residents' rating: only reviews that count (held and disputed ones are left out).
+    pub rating: PublicRating,
+}
+
+/// The counted public rating.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicRating {
+    /// Mean of the counted ratings, 1–5; `null` with no counted review.
+    pub average: Option<f64>,
+    pub count: i64,
+}
+
+impl PublicRating {
+    pub fn from_summary(s: RatingSummary) -> Self {
+        Self {
+            // Two decimals: residents read it, nobody needs the float noise.
+            average: (s.count > 0)
+                .then(|| (s.total as f64 / s.count as f64 * 100.0).round() / 100.0),
+            count: s.count,
+        }
+    }
 }
 
 impl PublicShopResponse {
-    pub fn from_record(r: ShopRecord, public_base_url: &str) -> Result<Self, ApiError> {
+    pub fn from_record(
+        r: ShopRecord,
+        public_base_url: &str,
+        rating: RatingSummary,
+    ) -> Result<Self, ApiError> {
         let (category, status) = decode_enums(&r)?;
         Ok(Self {
+            rating: PublicRating::from_summary(rating),
             public_url: public_url(public_base_url, &r.code),
             code: r.code,
             name: r.name,

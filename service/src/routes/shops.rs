@@ -3,6 +3,7 @@
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpResponse};
 
+use super::access::actor;
 use super::shop_views::{CreateShopRequest, ShopListQuery, ShopResponse, UpdateShopRequest};
 use super::Paged;
 use crate::auth::{Authorized, DistrictStaff, Principal};
@@ -29,13 +30,13 @@ use crate::storage::shops::ShopFilter;
 #[post("/v1/shops")]
 pub async fn create_shop(
     state: web::Data<AppState>,
-    _staff: Authorized<DistrictStaff>,
+    staff: Authorized<DistrictStaff>,
     ValidJson(body): ValidJson<CreateShopRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let shop = body.into_domain()?;
     let record = state
         .store
-        .create_shop(&shop, state.now_ms(), || {
+        .create_shop(&shop, state.now_ms(), &actor(&staff.0), || {
             ShopCode::generate(&mut rand::thread_rng())
         })
         .await?;
@@ -106,7 +107,7 @@ pub async fn update_shop(
     let changes = body.into_domain()?;
     let record = state
         .store
-        .update_shop(id, who.visibility(), &changes, state.now_ms())
+        .update_shop(id, who.visibility(), &changes, state.now_ms(), &actor(&who))
         .await?
         .ok_or(ApiError::NotFound("shop"))?;
     Ok(HttpResponse::Ok().json(ShopResponse::from_record(

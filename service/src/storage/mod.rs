@@ -3,8 +3,15 @@
 //! One code path serves SQLite and PostgreSQL through sqlx's `Any` driver: integers, floats and text
 //! only (times are epoch milliseconds), and `$1…$N` placeholders, which both backends accept.
 
+pub mod alerts;
+pub mod disputes;
+pub mod events;
+pub mod hazards;
+pub mod inspections;
+pub mod reviews;
 pub mod shops;
 mod sql;
+pub mod tips;
 pub mod tokens;
 
 use std::path::Path;

@@ -1,7 +1,9 @@
 //! The shops registry.
 
+use serde_json::json;
 use sqlx::FromRow;
 
+use super::events::{self, Actor, NewEvent};
 use super::sql::{Arg, Statement};
 use super::{is_unique_violation, Store};
 use crate::domain::page::{Page, PageRequest};
@@ -51,6 +53,7 @@ impl Store {
         &self,
         shop: &NewShop,
         now_ms: i64,
+        actor: &Actor,
         mut next_code: impl FnMut() -> ShopCode,
     ) -> Result<ShopRecord, sqlx::Error> {
         let mut last_err = None;
@@ -91,6 +94,10 @@ impl Store {
                 .push(RETURNED_COLUMNS);
             match st.query_as::<ShopRecord>().fetch_one(&mut *tx).await {
                 Ok(record) => {
+                    let details =
+                        json!({"code": record.code, "name": record.name, "grid": record.grid});
+                    record_shop_event(&mut tx, &record, "shop.registered", details, now_ms, actor)
+                        .await?;
                     tx.commit().await?;
                     return Ok(record);
                 }
@@ -124,6 +131,7 @@ impl Store {
         visibility: Visibility,
         changes: &ShopChanges,
         now_ms: i64,
+        actor: &Actor,
     ) -> Result<Option<ShopRecord>, sqlx::Error> {
         let mut tx = self.begin_write().await?;
         if let Some(grid) = &changes.grid {
@@ -149,12 +157,12 @@ impl Store {
             ),
             ("status", changes.status.map(|v| v.as_str().to_owned())),
         ];
-        for (column, value) in texts {
+        for (column, value) in &texts {
             if let Some(value) = value {
                 st.push(", ")
                     .push(column)
                     .push(" = ")
-                    .bind(Arg::Text(value));
+                    .bind(Arg::Text(value.clone()));
             }
         }
         if let Some(location) = changes.location {
@@ -168,6 +176,23 @@ impl Store {
         restrict(&mut st, visibility);
         st.push(" RETURNING ").push(RETURNED_COLUMNS);
         let record = st.query_as::<ShopRecord>().fetch_optional(&mut *tx).await?;
+        if let Some(r) = &record {
+            let changed: Vec<&str> = texts
+                .iter()
+                .filter(|(_, v)| v.is_some())
+                .map(|(c, _)| *c)
+                .chain(changes.location.map(|_| "location"))
+                .collect();
+            record_shop_event(
+                &mut tx,
+                r,
+                "shop.updated",
+                json!({"changed": changed}),
+                now_ms,
+                actor,
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(record)
     }
@@ -228,6 +253,29 @@ impl Store {
         let rows = st.query_as::<ShopRecord>().fetch_all(self.pool()).await?;
         Ok(Page::from_rows(rows, page.limit, |r| r.id))
     }
+}
+
+async fn record_shop_event(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    shop: &ShopRecord,
+    action: &str,
+    details: serde_json::Value,
+    now_ms: i64,
+    actor: &Actor,
+) -> Result<(), sqlx::Error> {
+    events::record(
+        tx,
+        NewEvent {
+            shop_id: shop.id,
+            at: now_ms,
+            actor,
+            action,
+            subject_type: "shop",
+            subject_id: shop.id,
+            details,
+        },
+    )
+    .await
 }
 
 async fn ensure_grid(

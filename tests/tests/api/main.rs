@@ -1,9 +1,13 @@
 //! End-to-end API tests; every test runs on SQLite and on PostgreSQL, each on a fresh database.
 
+mod concurrency;
 mod errors;
+mod evidence_errors;
+mod evidence_loop;
 mod health;
 mod openapi;
 mod pagination;
 mod public;
+mod reviews;
 mod roles;
 mod shops;

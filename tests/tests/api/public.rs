@@ -15,6 +15,7 @@ const PUBLIC_FIELDS: &[&str] = &[
     "lon",
     "name",
     "public_url",
+    "rating",
     "status",
 ];
 

@@ -1,0 +1,225 @@
+//! Hazards, patrols and evidence references: the vocabulary of findings.
+//!
+//! These mirror the scoring crate's enums (which know nothing of HTTP or storage) and add what the
+//! API needs: parsing, storage names and OpenAPI schemas.
+
+use serde::{Deserialize, Serialize};
+use shopcredit_scoring as scoring;
+use utoipa::ToSchema;
+
+use super::Invalid;
+
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The name used in JSON and in the database.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// Parses the JSON/database name.
+            pub fn parse(value: &str) -> Result<Self, Invalid> {
+                match value {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(Invalid::new(format!(
+                        "unknown value {other:?}; expected one of: {}",
+                        [$($text),+].join(", ")
+                    ))),
+                }
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// How serious a hazard is; decides its deadline.
+    Severity {
+        /// Immediate danger to life: blocked exit, gas leak, indoor e-bike charging.
+        Critical => "critical",
+        /// Serious non-compliance.
+        Major => "major",
+        /// Paperwork or housekeeping.
+        Minor => "minor",
+    }
+);
+
+text_enum!(
+    /// What kind of danger a hazard is.
+    HazardType {
+        Fire => "fire",
+        Gas => "gas",
+        Electrical => "electrical",
+        Exits => "exits",
+        FoodHygiene => "food_hygiene",
+        Licence => "licence",
+        Other => "other",
+    }
+);
+
+text_enum!(
+    /// Who found a hazard.
+    HazardSource {
+        SelfCheck => "self_check",
+        Patrol => "patrol",
+        TipOff => "tip_off",
+    }
+);
+
+text_enum!(
+    /// Where a hazard is in its lifecycle.
+    HazardStatus {
+        /// Not fixed (or a fix was rejected).
+        Open => "open",
+        /// The owner says it is fixed; an inspector has to verify.
+        AwaitingVerification => "awaiting_verification",
+        /// Verified fixed.
+        Closed => "closed",
+    }
+);
+
+text_enum!(
+    /// What kind of visit a patrol was.
+    PatrolKind {
+        GridPatrol => "grid_patrol",
+        ProfessionalInspection => "professional_inspection",
+    }
+);
+
+impl From<Severity> for scoring::Severity {
+    fn from(s: Severity) -> Self {
+        match s {
+            Severity::Critical => scoring::Severity::Critical,
+            Severity::Major => scoring::Severity::Major,
+            Severity::Minor => scoring::Severity::Minor,
+        }
+    }
+}
+
+/// Media types accepted as evidence: photos, short videos and documents.
+pub const EVIDENCE_MEDIA_TYPES: &[&str] = &[
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/heic",
+    "video/mp4",
+    "application/pdf",
+];
+
+/// At most this many evidence references per item.
+pub const MAX_EVIDENCE: usize = 10;
+
+/// A reference to a photo or document in object storage. The service validates it and never
+/// fetches it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceRef {
+    /// `https://` (or `http://`) URL of the object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 2048)]
+    pub url: Option<String>,
+    /// SHA-256 of the content, 64 hex digits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[0-9a-fA-F]{64}$")]
+    pub sha256: Option<String>,
+    /// One of image/jpeg, image/png, image/webp, image/heic, video/mp4, application/pdf.
+    #[schema(example = "image/jpeg")]
+    pub media_type: String,
+}
+
+impl EvidenceRef {
+    /// Checks one reference; the message says what is wrong.
+    pub fn check(&self) -> Result<(), Invalid> {
+        if self.url.is_none() && self.sha256.is_none() {
+            return Err(Invalid::new(
+                "an evidence reference needs a url or a sha256",
+            ));
+        }
+        if let Some(url) = &self.url {
+            let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+            let host_present = url.split("://").nth(1).is_some_and(|rest| !rest.is_empty());
+            if !scheme_ok
+                || !host_present
+                || url.len() > 2048
+                || url.chars().any(char::is_whitespace)
+            {
+                return Err(Invalid::new(
+                    "url must be an http(s) URL of at most 2048 characters",
+                ));
+            }
+        }
+        if let Some(hash) = &self.sha256 {
+            if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(Invalid::new("sha256 must be 64 hexadecimal digits"));
+            }
+        }
+        if !EVIDENCE_MEDIA_TYPES.contains(&self.media_type.as_str()) {
+            return Err(Invalid::new(format!(
+                "media_type must be one of {}",
+                EVIDENCE_MEDIA_TYPES.join(", ")
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Checks a list of references (for `validator` custom checks).
+pub fn check_evidence(list: &[EvidenceRef]) -> Result<(), Invalid> {
+    if list.len() > MAX_EVIDENCE {
+        return Err(Invalid::new(format!(
+            "at most {MAX_EVIDENCE} evidence references"
+        )));
+    }
+    list.iter().try_for_each(EvidenceRef::check)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference(url: Option<&str>, sha: Option<&str>, media: &str) -> EvidenceRef {
+        EvidenceRef {
+            url: url.map(str::to_owned),
+            sha256: sha.map(str::to_owned),
+            media_type: media.to_owned(),
+        }
+    }
+
+    #[test]
+    fn evidence_references_need_a_locator_and_a_known_media_type() {
+        let hash = "a".repeat(64);
+        assert!(
+            reference(Some("https://oss.example/p.jpg"), None, "image/jpeg")
+                .check()
+                .is_ok()
+        );
+        assert!(reference(None, Some(&hash), "application/pdf")
+            .check()
+            .is_ok());
+        assert!(reference(None, None, "image/jpeg").check().is_err());
+        assert!(reference(Some("ftp://x/p.jpg"), None, "image/jpeg")
+            .check()
+            .is_err());
+        assert!(reference(None, Some("abc"), "image/jpeg").check().is_err());
+        assert!(
+            reference(Some("https://x/p.exe"), None, "application/x-msdownload")
+                .check()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn enums_round_trip_through_their_names() {
+        for s in Severity::ALL {
+            assert_eq!(Severity::parse(s.as_str()), Ok(*s));
+        }
+        assert!(HazardType::parse("flood").is_err());
+    }
+}

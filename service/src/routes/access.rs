@@ -1,0 +1,115 @@
+//! Small helpers every evidence route shares: finding what the caller may see, who the actor is,
+//! where an anonymous client comes from, and turning storage refusals into API errors.
+
+use std::net::IpAddr;
+
+use actix_web::HttpRequest;
+
+use crate::auth::Principal;
+use crate::domain::role::Role;
+use crate::domain::shop::Category;
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::storage::events::Actor;
+use crate::storage::hazards::{HazardRecord, TransitionError};
+use crate::storage::reviews::LimitError;
+use crate::storage::shops::ShopRecord;
+
+/// The shop with `id` if the caller may see it, else 404 (existence is not leaked).
+pub async fn visible_shop(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+) -> Result<ShopRecord, ApiError> {
+    state
+        .store
+        .shop(id, who.visibility())
+        .await?
+        .ok_or(ApiError::NotFound("shop"))
+}
+
+/// The hazard with `id` if the caller may see its shop, else 404.
+pub async fn visible_hazard(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+) -> Result<HazardRecord, ApiError> {
+    state
+        .store
+        .hazard(id, who.visibility())
+        .await?
+        .ok_or(ApiError::NotFound("hazard"))
+}
+
+/// The actor recorded in the audit trail for an authenticated caller.
+pub fn actor(who: &Principal) -> Actor {
+    Actor::token(who.token_id, who.role.as_str())
+}
+
+/// Inspectors (of the shop's grid, already checked by visibility), regulators and admins.
+pub const FIELD_STAFF: &[Role] = &[Role::Inspector, Role::Regulator, Role::Admin];
+
+/// A shop's category as stored.
+pub fn category_of(shop: &ShopRecord) -> Result<Category, ApiError> {
+    Category::parse(&shop.category).map_err(|e| ApiError::Internal(e.0))
+}
+
+/// The client's address: the peer, or — only when the peer is a configured proxy — the nearest
+/// address in `X-Forwarded-For` that is not itself a trusted proxy.
+pub fn client_address(req: &HttpRequest, trusted_proxies: &[String]) -> String {
+    let peer = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    if !trusted_proxies.iter().any(|p| p == &peer) {
+        return peer;
+    }
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    forwarded
+        .split(',')
+        .rev()
+        .map(str::trim)
+        .filter(|a| a.parse::<IpAddr>().is_ok())
+        .find(|a| !trusted_proxies.iter().any(|p| p == a))
+        .map(str::to_owned)
+        .unwrap_or(peer)
+}
+
+impl From<TransitionError> for ApiError {
+    fn from(err: TransitionError) -> Self {
+        match err {
+            TransitionError::NotFound => ApiError::NotFound("hazard"),
+            TransitionError::WrongStatus(status) => ApiError::Conflict(format!(
+                "the hazard is {status}, so this step does not apply"
+            )),
+            TransitionError::Database(e) => e.into(),
+        }
+    }
+}
+
+impl From<LimitError> for ApiError {
+    fn from(err: LimitError) -> Self {
+        match err {
+            LimitError::RateLimited { retry_after_ms } => ApiError::RateLimited {
+                retry_after_secs: (retry_after_ms.max(1000) as u64).div_ceil(1000),
+            },
+            LimitError::Database(e) => e.into(),
+        }
+    }
+}
+
+/// Parses an RFC 3339 time into epoch milliseconds, naming the field on failure.
+pub fn parse_time(field: &str, value: &str) -> Result<i64, ApiError> {
+    chrono::DateTime::parse_from_rfc3339(value)
+        .map(|t| t.timestamp_millis())
+        .map_err(|_| {
+            ApiError::field(
+                field,
+                format!("{value:?} is not an RFC 3339 time, e.g. 2026-11-23T09:30:00+08:00"),
+            )
+        })
+}

@@ -1,0 +1,273 @@
+//! Disputes: owners contest a finding or a review; regulators resolve them.
+
+use actix_web::{get, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::{Validate, ValidationError};
+
+use super::access::{actor, visible_shop};
+use super::{rfc3339, Paged};
+use crate::auth::{Authorized, DistrictStaff, Principal};
+use crate::domain::page::PageRequest;
+use crate::domain::role::Role;
+use crate::domain::{check, Invalid};
+use crate::error::{ApiError, ErrorEnvelope};
+use crate::extract::{ValidJson, ValidQuery};
+use crate::startup::AppState;
+use crate::storage::disputes::{DisputeError, DisputeRecord, DisputeTarget};
+
+fn valid_target(v: &str) -> Result<(), ValidationError> {
+    match v {
+        "hazard" | "review" => Ok(()),
+        _ => check::<()>(Err(Invalid::new("target must be hazard or review"))),
+    }
+}
+fn valid_outcome(v: &str) -> Result<(), ValidationError> {
+    match v {
+        "upheld" | "rejected" => Ok(()),
+        _ => check::<()>(Err(Invalid::new("outcome must be upheld or rejected"))),
+    }
+}
+fn valid_status(v: &str) -> Result<(), ValidationError> {
+    match v {
+        "open" | "upheld" | "rejected" => Ok(()),
+        _ => check::<()>(Err(Invalid::new("status must be open, upheld or rejected"))),
+    }
+}
+
+/// What a dispute is about.
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum DisputeTargetKind {
+    Hazard,
+    Review,
+}
+
+/// An owner's dispute.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisputeRequest {
+    #[validate(custom(function = "valid_target"))]
+    #[schema(value_type = DisputeTargetKind)]
+    pub target: String,
+    /// The id of the hazard or review.
+    pub target_id: i64,
+    #[validate(length(min = 1, max = 1000))]
+    #[schema(min_length = 1, max_length = 1000)]
+    pub reason: String,
+}
+
+/// A dispute.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisputeView {
+    pub id: i64,
+    pub shop_id: i64,
+    pub target: String,
+    pub target_id: i64,
+    pub reason: String,
+    /// `open`, `upheld` or `rejected`.
+    pub status: String,
+    pub note: Option<String>,
+    pub created_at: String,
+    pub resolved_at: Option<String>,
+}
+
+impl From<DisputeRecord> for DisputeView {
+    fn from(d: DisputeRecord) -> Self {
+        Self {
+            id: d.id,
+            shop_id: d.shop_id,
+            target: d.target_type,
+            target_id: d.target_id,
+            reason: d.reason,
+            status: d.status,
+            note: d.note,
+            created_at: rfc3339(d.created_at),
+            resolved_at: d.resolved_at.map(rfc3339),
+        }
+    }
+}
+
+impl From<DisputeError> for ApiError {
+    fn from(err: DisputeError) -> Self {
+        match err {
+            DisputeError::UnknownTarget(_) | DisputeError::SelfReported => {
+                ApiError::field("target_id", err.to_string())
+            }
+            DisputeError::AlreadyOpen(_) | DisputeError::AlreadyResolved(_) => {
+                ApiError::Conflict(err.to_string())
+            }
+            DisputeError::NotFound => ApiError::NotFound("dispute"),
+            DisputeError::Database(e) => e.into(),
+        }
+    }
+}
+
+/// Dispute one of the shop's findings or reviews (the shop's owner).
+#[utoipa::path(
+    tag = "evidence",
+    params(("id" = i64, Path, description = "Shop id")),
+    request_body = DisputeRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Opened", body = DisputeView),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 403, description = "Only the owner disputes", body = ErrorEnvelope),
+        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
+        (status = 409, description = "Already disputed", body = ErrorEnvelope),
+        (status = 422, description = "Invalid fields, or a target that is not this shop's", body = ErrorEnvelope),
+    )
+)]
+#[post("/v1/shops/{id}/disputes")]
+pub async fn open_dispute(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    ValidJson(body): ValidJson<DisputeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let shop = visible_shop(&state, &who, id.into_inner()).await?;
+    who.require(&[Role::Owner])?;
+    let target = if body.target == "hazard" {
+        DisputeTarget::Hazard
+    } else {
+        DisputeTarget::Review
+    };
+    let record = state
+        .store
+        .open_dispute(
+            shop.id,
+            target,
+            body.target_id,
+            body.reason.trim(),
+            state.now_ms(),
+            &actor(&who),
+        )
+        .await?;
+    Ok(HttpResponse::Created().json(DisputeView::from(record)))
+}
+
+/// Filters of dispute lists.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DisputeListQuery {
+    #[validate(custom(function = "valid_status"))]
+    pub status: Option<String>,
+    pub cursor: Option<String>,
+    #[validate(range(min = 1))]
+    #[param(minimum = 1)]
+    pub limit: Option<u32>,
+}
+
+/// A shop's disputes.
+#[utoipa::path(
+    tag = "evidence",
+    params(("id" = i64, Path, description = "Shop id"), DisputeListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of disputes", body = Paged<DisputeView>),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
+    )
+)]
+#[get("/v1/shops/{id}/disputes")]
+pub async fn list_shop_disputes(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    ValidQuery(query): ValidQuery<DisputeListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let shop = visible_shop(&state, &who, id.into_inner()).await?;
+    let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
+    let records = state
+        .store
+        .list_disputes(Some(shop.id), query.status.as_deref(), page)
+        .await?;
+    Ok(HttpResponse::Ok().json(Paged {
+        items: records
+            .items
+            .into_iter()
+            .map(DisputeView::from)
+            .collect::<Vec<_>>(),
+        next_cursor: records.next.map(|c| c.encode()),
+    }))
+}
+
+/// The district's disputes (regulators, admins).
+#[utoipa::path(
+    tag = "moderation",
+    params(DisputeListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of disputes", body = Paged<DisputeView>),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 403, description = "Regulators only", body = ErrorEnvelope),
+    )
+)]
+#[get("/v1/disputes")]
+pub async fn list_disputes(
+    state: web::Data<AppState>,
+    _staff: Authorized<DistrictStaff>,
+    ValidQuery(query): ValidQuery<DisputeListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
+    let records = state
+        .store
+        .list_disputes(None, query.status.as_deref(), page)
+        .await?;
+    Ok(HttpResponse::Ok().json(Paged {
+        items: records
+            .items
+            .into_iter()
+            .map(DisputeView::from)
+            .collect::<Vec<_>>(),
+        next_cursor: records.next.map(|c| c.encode()),
+    }))
+}
+
+/// A regulator's decision on a dispute.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveDisputeRequest {
+    /// `upheld`: the finding or review stops counting (kept in history). `rejected`: nothing changes.
+    #[validate(custom(function = "valid_outcome"))]
+    pub outcome: String,
+    #[validate(length(min = 1, max = 1000))]
+    #[schema(min_length = 1, max_length = 1000)]
+    pub note: String,
+}
+
+/// Resolve an open dispute (regulators, admins).
+#[utoipa::path(
+    tag = "moderation",
+    params(("id" = i64, Path, description = "Dispute id")),
+    request_body = ResolveDisputeRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Resolved", body = DisputeView),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 403, description = "Regulators only", body = ErrorEnvelope),
+        (status = 404, description = "No such dispute", body = ErrorEnvelope),
+        (status = 409, description = "Already resolved", body = ErrorEnvelope),
+        (status = 422, description = "Invalid fields", body = ErrorEnvelope),
+    )
+)]
+#[post("/v1/disputes/{id}/resolve")]
+pub async fn resolve_dispute(
+    state: web::Data<AppState>,
+    staff: Authorized<DistrictStaff>,
+    id: web::Path<i64>,
+    ValidJson(body): ValidJson<ResolveDisputeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let record = state
+        .store
+        .resolve_dispute(
+            id.into_inner(),
+            body.outcome == "upheld",
+            body.note.trim(),
+            state.now_ms(),
+            &actor(&staff.0),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(DisputeView::from(record)))
+}

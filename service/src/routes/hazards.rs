@@ -1,0 +1,222 @@
+//! The hazard lifecycle: list, rectify (owner), verify (inspector).
+
+use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use validator::{Validate, ValidationError};
+
+use super::access::{actor, visible_hazard, visible_shop, FIELD_STAFF};
+use super::hazard_views::HazardView;
+use super::Paged;
+use crate::auth::Principal;
+use crate::domain::check;
+use crate::domain::hazard::{check_evidence, EvidenceRef, HazardStatus};
+use crate::domain::page::PageRequest;
+use crate::domain::role::Role;
+use crate::error::{ApiError, ErrorEnvelope};
+use crate::extract::{ValidJson, ValidQuery};
+use crate::startup::AppState;
+use crate::storage::hazards::HazardFilter;
+
+fn valid_status_filter(v: &str) -> Result<(), ValidationError> {
+    if v == "overdue" {
+        return Ok(());
+    }
+    check(HazardStatus::parse(v))
+}
+fn valid_evidence(v: &[EvidenceRef]) -> Result<(), ValidationError> {
+    check(check_evidence(v))
+}
+
+/// Filters of a shop's hazard list.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct HazardListQuery {
+    /// `open`, `awaiting_verification`, `closed`, or `overdue` (open and past the deadline).
+    #[validate(custom(function = "valid_status_filter"))]
+    pub status: Option<String>,
+    pub cursor: Option<String>,
+    #[validate(range(min = 1))]
+    #[param(minimum = 1)]
+    pub limit: Option<u32>,
+}
+
+/// A shop's hazards, filtered by status, cursor-paged.
+#[utoipa::path(
+    tag = "evidence",
+    params(("id" = i64, Path, description = "Shop id"), HazardListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of hazards", body = Paged<HazardView>),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
+        (status = 422, description = "Invalid filter", body = ErrorEnvelope),
+    )
+)]
+#[get("/v1/shops/{id}/hazards")]
+pub async fn list_hazards(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    ValidQuery(query): ValidQuery<HazardListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let shop = visible_shop(&state, &who, id.into_inner()).await?;
+    let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
+    let now = state.now_ms();
+    let filter = match query.status.as_deref() {
+        None => None,
+        Some("overdue") => Some(HazardFilter::Overdue { now }),
+        Some(s) => Some(HazardFilter::Status(
+            HazardStatus::parse(s).map_err(|e| ApiError::field("status", e.0))?,
+        )),
+    };
+    let records = state.store.shop_hazards(shop.id, filter, page).await?;
+    Ok(HttpResponse::Ok().json(Paged {
+        items: HazardView::from_records(records.items, now)?,
+        next_cursor: records.next.map(|c| c.encode()),
+    }))
+}
+
+/// One hazard.
+#[utoipa::path(
+    tag = "evidence",
+    params(("id" = i64, Path, description = "Hazard id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The hazard", body = HazardView),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such hazard visible to the caller", body = ErrorEnvelope),
+    )
+)]
+#[get("/v1/hazards/{id}")]
+pub async fn get_hazard(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let hazard = visible_hazard(&state, &who, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(HazardView::from_record(hazard, state.now_ms())?))
+}
+
+/// The owner's claim that a hazard is fixed.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RectificationRequest {
+    /// What was done.
+    #[validate(length(min = 1, max = 1000))]
+    #[schema(min_length = 1, max_length = 1000)]
+    pub note: String,
+    #[serde(default)]
+    #[validate(custom(function = "valid_evidence"))]
+    #[schema(max_items = 10)]
+    pub evidence: Vec<EvidenceRef>,
+}
+
+/// Submit a rectification (the shop's owner): `open` → `awaiting_verification`.
+#[utoipa::path(
+    tag = "evidence",
+    params(("id" = i64, Path, description = "Hazard id")),
+    request_body = RectificationRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Awaiting verification", body = HazardView),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 403, description = "Only the owner rectifies", body = ErrorEnvelope),
+        (status = 404, description = "No such hazard visible to the caller", body = ErrorEnvelope),
+        (status = 409, description = "The hazard is not open", body = ErrorEnvelope),
+        (status = 422, description = "Invalid fields", body = ErrorEnvelope),
+    )
+)]
+#[post("/v1/hazards/{id}/rectifications")]
+pub async fn submit_rectification(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    ValidJson(body): ValidJson<RectificationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let hazard = visible_hazard(&state, &who, id.into_inner()).await?;
+    who.require(&[Role::Owner])?;
+    let now = state.now_ms();
+    let evidence = serde_json::to_string(&body.evidence).unwrap_or_else(|_| "[]".to_owned());
+    let updated = state
+        .store
+        .submit_rectification(hazard.id, body.note.trim(), &evidence, now, &actor(&who))
+        .await?;
+    Ok(HttpResponse::Created().json(HazardView::from_record(updated, now)?))
+}
+
+/// An inspector's verdict on a rectification.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationRequest {
+    /// `accepted` closes the hazard; `rejected` reopens it with the same deadline.
+    #[validate(custom(function = "valid_outcome"))]
+    #[schema(value_type = Outcome)]
+    pub outcome: String,
+    /// Required when rejected: what is still wrong.
+    #[validate(length(min = 1, max = 1000))]
+    #[schema(max_length = 1000)]
+    pub reason: Option<String>,
+}
+
+/// The verdict on a rectification.
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum Outcome {
+    Accepted,
+    Rejected,
+}
+
+fn valid_outcome(v: &str) -> Result<(), ValidationError> {
+    match v {
+        "accepted" | "rejected" => Ok(()),
+        _ => check::<()>(Err(crate::domain::Invalid::new(
+            "outcome must be accepted or rejected",
+        ))),
+    }
+}
+
+/// Verify a rectification (inspectors of the shop's grid, regulators, admins).
+#[utoipa::path(
+    tag = "evidence",
+    params(("id" = i64, Path, description = "Hazard id")),
+    request_body = VerificationRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Closed or reopened", body = HazardView),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 403, description = "Owners do not verify", body = ErrorEnvelope),
+        (status = 404, description = "No such hazard visible to the caller", body = ErrorEnvelope),
+        (status = 409, description = "The hazard is not awaiting verification", body = ErrorEnvelope),
+        (status = 422, description = "Invalid fields", body = ErrorEnvelope),
+    )
+)]
+#[post("/v1/hazards/{id}/verifications")]
+pub async fn verify_rectification(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    ValidJson(body): ValidJson<VerificationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let hazard = visible_hazard(&state, &who, id.into_inner()).await?;
+    who.require(FIELD_STAFF)?;
+    let accepted = body.outcome == "accepted";
+    let reason = body
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    if !accepted && reason.is_none() {
+        return Err(ApiError::field(
+            "reason",
+            "a rejection needs a reason the owner can act on",
+        ));
+    }
+    let now = state.now_ms();
+    let updated = state
+        .store
+        .verify_rectification(hazard.id, accepted, reason, now, &actor(&who))
+        .await?;
+    Ok(HttpResponse::Created().json(HazardView::from_record(updated, now)?))
+}

@@ -1,0 +1,224 @@
+//! Residents' reviews and their moderation.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::access::{actor, client_address, visible_shop};
+use super::public::open_shop_by_code;
+use super::{rfc3339, Paged};
+use crate::auth::{Authorized, DistrictStaff, Principal};
+use crate::domain::page::PageRequest;
+use crate::domain::review::{client_key, text_key, Stars};
+use crate::error::{ApiError, ErrorEnvelope};
+use crate::extract::{ValidJson, ValidQuery};
+use crate::startup::AppState;
+use crate::storage::reviews::{NewReview, ReviewRecord};
+
+/// A resident's rating of a shop.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    /// 1 (worst) to 5 (best).
+    #[validate(range(min = 1, max = 5))]
+    #[schema(minimum = 1, maximum = 5)]
+    pub rating: i64,
+    #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
+    pub text: Option<String>,
+}
+
+/// What happened to a review: `counted`, or `held` for moderation (kept, not counted yet).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewReceipt {
+    pub status: String,
+}
+
+/// Rate a shop (anyone). Limits: a client may rate a shop once a day and ten shops an hour (429
+/// with `Retry-After`). Duplicate texts and bursts are kept but held until a regulator clears them.
+#[utoipa::path(
+    tag = "public",
+    params(("code" = String, Path, description = "The door code")),
+    request_body = ReviewRequest,
+    responses(
+        (status = 201, description = "Recorded", body = ReviewReceipt),
+        (status = 404, description = "No open shop has this code", body = ErrorEnvelope),
+        (status = 422, description = "Invalid fields", body = ErrorEnvelope),
+        (status = 429, description = "Too many reviews from this client", body = ErrorEnvelope),
+    )
+)]
+#[post("/v1/public/shops/{code}/reviews")]
+pub async fn post_review(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    ValidJson(body): ValidJson<ReviewRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let shop = open_shop_by_code(&state, &code).await?;
+    let stars = Stars::parse(body.rating).map_err(|e| ApiError::field("rating", e.0))?;
+    let text = body
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let key = text.and_then(text_key);
+    let client = client_key(&client_address(&req, &state.settings.trusted_proxies));
+    let review = NewReview {
+        shop_id: shop.id,
+        rating: stars.get(),
+        text,
+        text_key: key.as_deref(),
+        client_key: &client,
+    };
+    let record = state
+        .store
+        .record_review(&review, &state.abuse, state.now_ms())
+        .await?;
+    Ok(HttpResponse::Created().json(ReviewReceipt {
+        status: record.status,
+    }))
+}
+
+/// A review as owners, inspectors and regulators see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewView {
+    pub id: i64,
+    pub shop_id: i64,
+    pub rating: i64,
+    pub text: Option<String>,
+    /// `counted` or `held`.
+    pub status: String,
+    /// Why it is held: `burst` or `duplicate`.
+    pub hold_reason: Option<String>,
+    /// False once a dispute about it was upheld, or while held.
+    pub counted: bool,
+    pub created_at: String,
+    pub cleared_at: Option<String>,
+}
+
+impl From<ReviewRecord> for ReviewView {
+    fn from(r: ReviewRecord) -> Self {
+        Self {
+            counted: r.status == "counted" && r.excluded == 0,
+            id: r.id,
+            shop_id: r.shop_id,
+            rating: r.rating,
+            text: r.text,
+            status: r.status,
+            hold_reason: r.hold_reason,
+            created_at: rfc3339(r.created_at),
+            cleared_at: r.cleared_at.map(rfc3339),
+        }
+    }
+}
+
+/// Paging of review lists.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReviewListQuery {
+    /// For the district queue: `held` (default) or `counted`.
+    #[validate(custom(function = "valid_review_status"))]
+    pub status: Option<String>,
+    pub cursor: Option<String>,
+    #[validate(range(min = 1))]
+    #[param(minimum = 1)]
+    pub limit: Option<u32>,
+}
+
+fn valid_review_status(v: &str) -> Result<(), validator::ValidationError> {
+    match v {
+        "held" | "counted" => Ok(()),
+        _ => crate::domain::check::<()>(Err(crate::domain::Invalid::new(
+            "status must be held or counted",
+        ))),
+    }
+}
+
+/// A shop's reviews, held ones included.
+#[utoipa::path(
+    tag = "evidence",
+    params(("id" = i64, Path, description = "Shop id"), ReviewListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of reviews", body = Paged<ReviewView>),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
+    )
+)]
+#[get("/v1/shops/{id}/reviews")]
+pub async fn list_shop_reviews(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    ValidQuery(query): ValidQuery<ReviewListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let shop = visible_shop(&state, &who, id.into_inner()).await?;
+    let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
+    let records = state.store.shop_reviews(shop.id, page).await?;
+    Ok(HttpResponse::Ok().json(Paged {
+        items: records
+            .items
+            .into_iter()
+            .map(ReviewView::from)
+            .collect::<Vec<_>>(),
+        next_cursor: records.next.map(|c| c.encode()),
+    }))
+}
+
+/// The district's review moderation queue (regulators, admins).
+#[utoipa::path(
+    tag = "moderation",
+    params(ReviewListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of reviews", body = Paged<ReviewView>),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 403, description = "Regulators only", body = ErrorEnvelope),
+    )
+)]
+#[get("/v1/reviews")]
+pub async fn list_reviews(
+    state: web::Data<AppState>,
+    _staff: Authorized<DistrictStaff>,
+    ValidQuery(query): ValidQuery<ReviewListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
+    let status = query.status.as_deref().unwrap_or("held");
+    let records = state.store.reviews_by_status(status, page).await?;
+    Ok(HttpResponse::Ok().json(Paged {
+        items: records
+            .items
+            .into_iter()
+            .map(ReviewView::from)
+            .collect::<Vec<_>>(),
+        next_cursor: records.next.map(|c| c.encode()),
+    }))
+}
+
+/// Clear a held review (regulators, admins): it counts from now on.
+#[utoipa::path(
+    tag = "moderation",
+    params(("id" = i64, Path, description = "Review id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Cleared", body = ReviewView),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 403, description = "Regulators only", body = ErrorEnvelope),
+        (status = 404, description = "No held review with this id", body = ErrorEnvelope),
+    )
+)]
+#[post("/v1/reviews/{id}/clear")]
+pub async fn clear_review(
+    state: web::Data<AppState>,
+    staff: Authorized<DistrictStaff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let record = state
+        .store
+        .clear_review(id.into_inner(), state.now_ms(), &actor(&staff.0))
+        .await?
+        .ok_or(ApiError::NotFound("held review"))?;
+    Ok(HttpResponse::Ok().json(ReviewView::from(record)))
+}

@@ -1,0 +1,184 @@
+//! The owner's safety self-check: the checklist for the shop's category and submissions against it.
+
+use actix_web::{get, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use shopcredit_scoring::{hazard_deadline, Timestamp};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::access::{actor, category_of, visible_shop};
+use super::hazard_views::HazardView;
+use super::rfc3339;
+use crate::auth::Principal;
+use crate::domain::checklist::{check_answers, Answer, CheckResult, ChecklistItem};
+use crate::domain::hazard::{EvidenceRef, HazardSource};
+use crate::domain::role::Role;
+use crate::error::{ApiError, ErrorEnvelope};
+use crate::extract::ValidJson;
+use crate::startup::AppState;
+use crate::storage::hazards::NewHazard;
+use crate::storage::inspections::StoredAnswer;
+
+/// The checklist a shop answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChecklistView {
+    /// The checklists' version; submissions record it.
+    pub version: String,
+    pub category: String,
+    pub items: Vec<ChecklistItem>,
+}
+
+/// The self-check checklist for this shop's category.
+#[utoipa::path(
+    tag = "evidence",
+    params(("id" = i64, Path, description = "Shop id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The checklist", body = ChecklistView),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
+    )
+)]
+#[get("/v1/shops/{id}/checklist")]
+pub async fn get_checklist(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let shop = visible_shop(&state, &who, id.into_inner()).await?;
+    let category = category_of(&shop)?;
+    Ok(HttpResponse::Ok().json(ChecklistView {
+        version: state.checklists.version().to_owned(),
+        category: category.as_str().to_owned(),
+        items: state.checklists.items(category).to_vec(),
+    }))
+}
+
+/// One answer of a self-check.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerRequest {
+    pub item_id: String,
+    pub result: CheckResult,
+    /// Required when the item fails: what is wrong.
+    #[schema(max_length = 500)]
+    pub note: Option<String>,
+    /// `YYYY-MM-DD`; required when an item that tracks an expiry date passes.
+    #[schema(format = Date)]
+    pub expires_on: Option<String>,
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    pub evidence: Vec<EvidenceRef>,
+}
+
+/// A self-check submission: an answer for every checklist item.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SelfCheckRequest {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_items = 1, max_items = 200)]
+    pub answers: Vec<AnswerRequest>,
+}
+
+/// A stored self-check and the hazards its failed items opened.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SelfCheckView {
+    pub id: i64,
+    pub shop_id: i64,
+    pub template_version: String,
+    /// RFC 3339.
+    pub submitted_at: String,
+    pub passed: i64,
+    pub failed: i64,
+    pub not_applicable: i64,
+    pub hazards: Vec<HazardView>,
+}
+
+/// Submit a self-check (the shop's owner). Every item must be answered; failed items open hazards
+/// with source `self_check` and a deadline from the policy.
+#[utoipa::path(
+    tag = "evidence",
+    params(("id" = i64, Path, description = "Shop id")),
+    request_body = SelfCheckRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Recorded", body = SelfCheckView),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 403, description = "Only the owner submits self-checks", body = ErrorEnvelope),
+        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
+        (status = 422, description = "Missing, unknown or invalid answers, keyed answers[ITEM_ID]", body = ErrorEnvelope),
+    )
+)]
+#[post("/v1/shops/{id}/self-checks")]
+pub async fn submit_self_check(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    ValidJson(body): ValidJson<SelfCheckRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let shop = visible_shop(&state, &who, id.into_inner()).await?;
+    who.require(&[Role::Owner])?;
+    let items = state.checklists.items(category_of(&shop)?);
+    let answers = body
+        .answers
+        .into_iter()
+        .map(|a| Answer {
+            item_id: a.item_id,
+            result: a.result,
+            note: a.note,
+            expires_on: a.expires_on,
+            evidence: a.evidence,
+        })
+        .collect();
+    let checked = check_answers(items, answers, state.today()).map_err(ApiError::Validation)?;
+    let now = state.now_ms();
+    let stored: Vec<StoredAnswer> = checked
+        .into_iter()
+        .map(|a| {
+            let evidence = serde_json::to_string(&a.evidence).unwrap_or_else(|_| "[]".to_owned());
+            let hazard = (a.result == CheckResult::Fail).then(|| NewHazard {
+                source: HazardSource::SelfCheck,
+                item_id: Some(a.item.id.clone()),
+                hazard_type: a.item.hazard_type.as_str().to_owned(),
+                severity: a.item.severity.as_str().to_owned(),
+                description: format!(
+                    "{}：{}",
+                    a.item.title_zh,
+                    a.note.clone().unwrap_or_default()
+                ),
+                evidence: evidence.clone(),
+                observed_at: now,
+                deadline: hazard_deadline(&state.policy, a.item.severity.into(), Timestamp(now))
+                    .millis(),
+            });
+            StoredAnswer {
+                item_id: a.item.id,
+                result: a.result.as_str(),
+                note: a.note,
+                expires_on: a.expires_on.map(|d| d.format("%Y-%m-%d").to_string()),
+                evidence,
+                hazard,
+            }
+        })
+        .collect();
+    let (record, hazards) = state
+        .store
+        .record_self_check(
+            shop.id,
+            state.checklists.version(),
+            &stored,
+            now,
+            &actor(&who),
+        )
+        .await?;
+    Ok(HttpResponse::Created().json(SelfCheckView {
+        id: record.id,
+        shop_id: record.shop_id,
+        template_version: record.template_version,
+        submitted_at: rfc3339(record.submitted_at),
+        passed: record.passed,
+        failed: record.failed,
+        not_applicable: record.not_applicable,
+        hazards: HazardView::from_records(hazards, now)?,
+    }))
+}

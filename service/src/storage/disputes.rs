@@ -1,0 +1,218 @@
+//! Disputes: an owner contests a finding or a review; a regulator upholds (the target stops
+//! counting, but stays in history) or rejects it.
+
+use serde_json::json;
+use sqlx::FromRow;
+
+use super::events::{self, Actor, NewEvent};
+use super::sql::{Arg, Statement};
+use super::{is_unique_violation, Store};
+use crate::domain::page::{Page, PageRequest};
+
+/// A dispute as stored.
+#[derive(Debug, Clone, FromRow)]
+pub struct DisputeRecord {
+    pub id: i64,
+    pub shop_id: i64,
+    pub target_type: String,
+    pub target_id: i64,
+    pub reason: String,
+    pub status: String,
+    pub note: Option<String>,
+    pub created_at: i64,
+    pub resolved_at: Option<i64>,
+}
+
+const RETURNED: &str =
+    "id, shop_id, target_type, target_id, reason, status, note, created_at, resolved_at";
+
+/// Why a dispute step was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum DisputeError {
+    #[error("the disputed {0} is not one of this shop's")]
+    UnknownTarget(&'static str),
+    #[error("self-reported hazards cannot be disputed: submit a rectification instead")]
+    SelfReported,
+    #[error("this {0} already has an open dispute")]
+    AlreadyOpen(&'static str),
+    #[error("dispute not found")]
+    NotFound,
+    #[error("the dispute is already {0}")]
+    AlreadyResolved(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// What is disputed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisputeTarget {
+    Hazard,
+    Review,
+}
+
+impl DisputeTarget {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DisputeTarget::Hazard => "hazard",
+            DisputeTarget::Review => "review",
+        }
+    }
+
+    fn table(self) -> &'static str {
+        match self {
+            DisputeTarget::Hazard => "hazards",
+            DisputeTarget::Review => "reviews",
+        }
+    }
+}
+
+impl Store {
+    /// Opens a dispute on one of the shop's hazards or reviews.
+    pub async fn open_dispute(
+        &self,
+        shop_id: i64,
+        target: DisputeTarget,
+        target_id: i64,
+        reason: &str,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<DisputeRecord, DisputeError> {
+        let mut tx = self.begin_write().await?;
+        let source = match target {
+            DisputeTarget::Hazard => "source",
+            DisputeTarget::Review => "'review'",
+        };
+        let found: Option<(String,)> = sqlx::query_as(&format!(
+            "SELECT {source} FROM {} WHERE id = $1 AND shop_id = $2",
+            target.table()
+        ))
+        .bind(target_id)
+        .bind(shop_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match found {
+            None => return Err(DisputeError::UnknownTarget(target.as_str())),
+            Some((source,)) if source == "self_check" => return Err(DisputeError::SelfReported),
+            Some(_) => {}
+        }
+        let inserted = sqlx::query_as::<_, DisputeRecord>(&format!(
+            "INSERT INTO disputes (shop_id, target_type, target_id, reason, status, created_at) \
+             VALUES ($1, $2, $3, $4, 'open', $5) RETURNING {RETURNED}"
+        ))
+        .bind(shop_id)
+        .bind(target.as_str())
+        .bind(target_id)
+        .bind(reason)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await;
+        let record = match inserted {
+            Ok(r) => r,
+            Err(e) if is_unique_violation(&e) => {
+                return Err(DisputeError::AlreadyOpen(target.as_str()))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        events::record(
+            &mut tx,
+            NewEvent {
+                shop_id,
+                at: now,
+                actor,
+                action: "dispute.opened",
+                subject_type: "dispute",
+                subject_id: record.id,
+                details: json!({"target_type": target.as_str(), "target_id": target_id, "reason": reason}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Resolves an open dispute; upheld excludes its target from counting.
+    pub async fn resolve_dispute(
+        &self,
+        id: i64,
+        upheld: bool,
+        note: &str,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<DisputeRecord, DisputeError> {
+        let mut tx = self.begin_write().await?;
+        let status = if upheld { "upheld" } else { "rejected" };
+        let resolved: Option<DisputeRecord> = sqlx::query_as(&format!(
+            "UPDATE disputes SET status = $1, note = $2, resolved_at = $3 WHERE id = $4 AND status = 'open' \
+             RETURNING {RETURNED}"
+        ))
+        .bind(status)
+        .bind(note)
+        .bind(now)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(record) = resolved else {
+            let current: Option<(String,)> =
+                sqlx::query_as("SELECT status FROM disputes WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return Err(match current {
+                Some((s,)) => DisputeError::AlreadyResolved(s),
+                None => DisputeError::NotFound,
+            });
+        };
+        if upheld {
+            let table = if record.target_type == "hazard" {
+                "hazards"
+            } else {
+                "reviews"
+            };
+            sqlx::query(&format!("UPDATE {table} SET excluded = 1 WHERE id = $1"))
+                .bind(record.target_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        events::record(
+            &mut tx,
+            NewEvent {
+                shop_id: record.shop_id,
+                at: now,
+                actor,
+                action: if upheld { "dispute.upheld" } else { "dispute.rejected" },
+                subject_type: "dispute",
+                subject_id: record.id,
+                details: json!({"target_type": record.target_type, "target_id": record.target_id, "note": note}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Disputes, of one shop or district-wide, optionally in one status.
+    pub async fn list_disputes(
+        &self,
+        shop_id: Option<i64>,
+        status: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<DisputeRecord>, sqlx::Error> {
+        let mut st = Statement::new(&format!("SELECT {RETURNED} FROM disputes WHERE 1 = 1"));
+        if let Some(shop_id) = shop_id {
+            st.push(" AND shop_id = ").bind(Arg::Int(shop_id));
+        }
+        if let Some(status) = status {
+            st.push(" AND status = ").bind(Arg::Text(status.to_owned()));
+        }
+        if let Some(after) = page.after {
+            st.push(" AND id > ").bind(Arg::Int(after.last_id()));
+        }
+        st.push(" ORDER BY id LIMIT ")
+            .bind(Arg::Int(i64::from(page.limit.get()) + 1));
+        let rows = st
+            .query_as::<DisputeRecord>()
+            .fetch_all(self.pool())
+            .await?;
+        Ok(Page::from_rows(rows, page.limit, |r| r.id))
+    }
+}

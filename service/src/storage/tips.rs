@@ -1,0 +1,257 @@
+//! Residents' tip-offs: leads (not evidence) until an inspector verifies one into a finding or
+//! dismisses it.
+
+use serde_json::json;
+use sqlx::FromRow;
+
+use super::events::{self, Actor, NewEvent};
+use super::hazards::{open_hazard, HazardRecord, NewHazard};
+use super::reviews::LimitError;
+use super::shops::restrict;
+use super::sql::{Arg, Statement};
+use super::{is_unique_violation, Store};
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::role::Visibility;
+
+/// A tip-off as stored.
+#[derive(Debug, Clone, FromRow)]
+pub struct TipRecord {
+    pub id: i64,
+    pub receipt: String,
+    pub shop_id: i64,
+    pub hazard_type: String,
+    pub description: String,
+    pub contact: Option<String>,
+    pub status: String,
+    pub reason: Option<String>,
+    pub hazard_id: Option<i64>,
+    pub created_at: i64,
+    pub resolved_at: Option<i64>,
+}
+
+const COLUMNS: &str =
+    "t.id, t.receipt, t.shop_id, t.hazard_type, t.description, t.contact, t.status, \
+     t.reason, t.hazard_id, t.created_at, t.resolved_at";
+const RETURNED: &str =
+    "id, receipt, shop_id, hazard_type, description, contact, status, reason, hazard_id, created_at, resolved_at";
+
+/// A tip-off to record.
+#[derive(Debug, Clone)]
+pub struct NewTip<'a> {
+    pub shop_id: i64,
+    pub hazard_type: &'a str,
+    pub description: &'a str,
+    pub contact: Option<&'a str>,
+    pub client_key: &'a str,
+}
+
+/// Why a tip could not move on.
+#[derive(Debug, thiserror::Error)]
+pub enum TipError {
+    #[error("tip not found")]
+    NotFound,
+    #[error("the tip is already {0}")]
+    AlreadyResolved(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl Store {
+    /// Records a tip-off with a fresh receipt, within the client's hourly limit.
+    pub async fn record_tip(
+        &self,
+        tip: &NewTip<'_>,
+        per_client_hour: i64,
+        now: i64,
+        mut next_receipt: impl FnMut() -> String,
+    ) -> Result<TipRecord, LimitError> {
+        for _ in 0..8 {
+            let mut tx = self.begin_write().await?;
+            let (recent, oldest): (i64, Option<i64>) = sqlx::query_as(
+                "SELECT COUNT(*), MIN(created_at) FROM tips WHERE client_key = $1 AND created_at > $2",
+            )
+            .bind(tip.client_key)
+            .bind(now - 3_600_000)
+            .fetch_one(&mut *tx)
+            .await?;
+            if recent >= per_client_hour {
+                return Err(LimitError::RateLimited {
+                    retry_after_ms: oldest.unwrap_or(now) + 3_600_000 - now,
+                });
+            }
+            let inserted = sqlx::query_as::<_, TipRecord>(&format!(
+                "INSERT INTO tips (receipt, shop_id, hazard_type, description, contact, client_key, status, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) RETURNING {RETURNED}"
+            ))
+            .bind(next_receipt())
+            .bind(tip.shop_id)
+            .bind(tip.hazard_type)
+            .bind(tip.description)
+            .bind(tip.contact)
+            .bind(tip.client_key)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await;
+            let record = match inserted {
+                Ok(r) => r,
+                Err(e) if is_unique_violation(&e) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            events::record(
+                &mut tx,
+                NewEvent {
+                    shop_id: tip.shop_id,
+                    at: now,
+                    actor: &Actor::public(),
+                    action: "tip.received",
+                    subject_type: "tip",
+                    subject_id: record.id,
+                    details: json!({"hazard_type": tip.hazard_type}),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(record);
+        }
+        Err(LimitError::Database(sqlx::Error::RowNotFound))
+    }
+
+    /// A tip by its public receipt.
+    pub async fn tip_by_receipt(&self, receipt: &str) -> Result<Option<TipRecord>, sqlx::Error> {
+        sqlx::query_as(&format!("SELECT {RETURNED} FROM tips WHERE receipt = $1"))
+            .bind(receipt)
+            .fetch_optional(self.pool())
+            .await
+    }
+
+    /// One tip, if the caller may see its shop.
+    pub async fn tip(
+        &self,
+        id: i64,
+        visibility: Visibility,
+    ) -> Result<Option<TipRecord>, sqlx::Error> {
+        let mut st = Statement::new(&format!(
+            "SELECT {COLUMNS} FROM tips t JOIN shops s ON s.id = t.shop_id WHERE t.id = "
+        ));
+        st.bind(Arg::Int(id));
+        restrict(&mut st, visibility);
+        st.query_as::<TipRecord>().fetch_optional(self.pool()).await
+    }
+
+    /// Tips in the caller's area, optionally in one status, in id order.
+    pub async fn list_tips(
+        &self,
+        visibility: Visibility,
+        status: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<TipRecord>, sqlx::Error> {
+        let mut st = Statement::new(&format!(
+            "SELECT {COLUMNS} FROM tips t JOIN shops s ON s.id = t.shop_id WHERE 1 = 1"
+        ));
+        restrict(&mut st, visibility);
+        if let Some(status) = status {
+            st.push(" AND t.status = ")
+                .bind(Arg::Text(status.to_owned()));
+        }
+        if let Some(after) = page.after {
+            st.push(" AND t.id > ").bind(Arg::Int(after.last_id()));
+        }
+        st.push(" ORDER BY t.id LIMIT ")
+            .bind(Arg::Int(i64::from(page.limit.get()) + 1));
+        let rows = st.query_as::<TipRecord>().fetch_all(self.pool()).await?;
+        Ok(Page::from_rows(rows, page.limit, |r| r.id))
+    }
+
+    /// Verifies a pending tip into a hazard with source `tip_off`.
+    pub async fn verify_tip(
+        &self,
+        tip_id: i64,
+        hazard: &NewHazard,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<(TipRecord, HazardRecord), TipError> {
+        let mut tx = self.begin_write().await?;
+        let tip = claim_pending(&mut tx, tip_id, "verified", None, now).await?;
+        let opened = open_hazard(&mut tx, tip.shop_id, tip.id, hazard, now, actor).await?;
+        let tip: TipRecord = sqlx::query_as(&format!(
+            "UPDATE tips SET hazard_id = $1 WHERE id = $2 RETURNING {RETURNED}"
+        ))
+        .bind(opened.id)
+        .bind(tip_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        events::record(
+            &mut tx,
+            NewEvent {
+                shop_id: tip.shop_id,
+                at: now,
+                actor,
+                action: "tip.verified",
+                subject_type: "tip",
+                subject_id: tip.id,
+                details: json!({"hazard_id": opened.id, "severity": hazard.severity}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((tip, opened))
+    }
+
+    /// Dismisses a pending tip with a reason.
+    pub async fn dismiss_tip(
+        &self,
+        tip_id: i64,
+        reason: &str,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<TipRecord, TipError> {
+        let mut tx = self.begin_write().await?;
+        let tip = claim_pending(&mut tx, tip_id, "dismissed", Some(reason), now).await?;
+        events::record(
+            &mut tx,
+            NewEvent {
+                shop_id: tip.shop_id,
+                at: now,
+                actor,
+                action: "tip.dismissed",
+                subject_type: "tip",
+                subject_id: tip.id,
+                details: json!({"reason": reason}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(tip)
+    }
+}
+
+/// Moves a pending tip to `status`, or says why it cannot.
+async fn claim_pending(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tip_id: i64,
+    status: &str,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<TipRecord, TipError> {
+    let claimed: Option<TipRecord> = sqlx::query_as(&format!(
+        "UPDATE tips SET status = $1, reason = $2, resolved_at = $3 WHERE id = $4 AND status = 'pending' \
+         RETURNING {RETURNED}"
+    ))
+    .bind(status)
+    .bind(reason)
+    .bind(now)
+    .bind(tip_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(tip) = claimed {
+        return Ok(tip);
+    }
+    let current: Option<(String,)> = sqlx::query_as("SELECT status FROM tips WHERE id = $1")
+        .bind(tip_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Err(match current {
+        Some((s,)) => TipError::AlreadyResolved(s),
+        None => TipError::NotFound,
+    })
+}
