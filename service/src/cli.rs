@@ -2,10 +2,12 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::assessor::load_current_policy;
 use crate::auth::mint_token;
 use crate::config::Settings;
 use crate::domain::role::Role;
 use crate::domain::shop::GridCode;
+use crate::jobs::rescore_all;
 use crate::startup::{open_store, Application};
 use crate::storage::tokens::NewToken;
 use crate::telemetry::init_tracing;
@@ -29,6 +31,8 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenCommand,
     },
+    /// Rescore every shop under the policy in force, with progress and a summary.
+    Rescore,
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -71,6 +75,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token { action } => token(settings, action).await,
+        Command::Rescore => rescore(settings).await,
         Command::Openapi => {
             print!("{}", crate::openapi::document_json());
             Ok(())
@@ -90,6 +95,68 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     );
     app.run_until_stopped().await?;
     Ok(())
+}
+
+async fn rescore(settings: Settings) -> anyhow::Result<()> {
+    let store = open_store(&settings).await?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let policy = load_current_policy(&store, now).await?;
+    let mut progress = Progress::new(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let summary = rescore_all(&store, &policy, now, |done, total| {
+        progress.show(done, total)
+    })
+    .await?;
+    progress.finish();
+    println!(
+        "rescored {} shops under policy {}: {} green, {} yellow, {} red; {} changed colour",
+        summary.shops,
+        policy.version,
+        summary.green,
+        summary.yellow,
+        summary.red,
+        summary.colour_changes
+    );
+    Ok(())
+}
+
+/// A progress line on stderr: redrawn in place on a terminal, every tenth otherwise (logs stay short).
+struct Progress {
+    terminal: bool,
+    last_tenth: usize,
+}
+
+impl Progress {
+    fn new(terminal: bool) -> Self {
+        Self {
+            terminal,
+            last_tenth: 0,
+        }
+    }
+
+    fn show(&mut self, done: usize, total: usize) {
+        let width = 30;
+        let filled = (done * width).checked_div(total).unwrap_or(width);
+        let bar = format!(
+            "[{}{}] {done}/{total}",
+            "#".repeat(filled),
+            " ".repeat(width - filled)
+        );
+        if self.terminal {
+            eprint!("\r{bar}");
+        } else {
+            let tenth = (done * 10).checked_div(total).unwrap_or(10);
+            if tenth > self.last_tenth || done == total {
+                self.last_tenth = tenth;
+                eprintln!("{bar}");
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if self.terminal {
+            eprintln!();
+        }
+    }
 }
 
 async fn token(settings: Settings, action: TokenCommand) -> anyhow::Result<()> {

@@ -37,6 +37,8 @@ pub struct Settings {
     pub trusted_proxies: Vec<String>,
     /// The district's offset from UTC in minutes (China: +480), for calendar dates such as expiry.
     pub utc_offset_minutes: i32,
+    /// How often the sweep rescores shops whose deadlines passed; 0 turns it off.
+    pub sweep_interval_secs: u64,
 }
 
 impl Default for Settings {
@@ -53,6 +55,7 @@ impl Default for Settings {
             log_format: "text".to_owned(),
             trusted_proxies: Vec::new(),
             utc_offset_minutes: 480,
+            sweep_interval_secs: 60,
         }
     }
 }
@@ -146,6 +149,9 @@ impl Settings {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
                 .collect();
+        }
+        if let Some(v) = lookup("SHOPCREDIT_SWEEP_INTERVAL_SECS") {
+            self.sweep_interval_secs = parse_env("SHOPCREDIT_SWEEP_INTERVAL_SECS", v)?;
         }
         if let Some(v) = lookup("SHOPCREDIT_UTC_OFFSET_MINUTES") {
             self.utc_offset_minutes = parse_env("SHOPCREDIT_UTC_OFFSET_MINUTES", v)?;

@@ -1,12 +1,14 @@
 //! shopcredit service: the HTTP API (actix-web), its storage (sqlx on SQLite or PostgreSQL) and the
 //! `shopcredit` command line. Scoring arithmetic lives in the pure `shopcredit-scoring` crate.
 
+pub mod assessor;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod jobs;
 pub mod openapi;
 pub mod routes;
 pub mod startup;

@@ -24,6 +24,8 @@ use crate::routes;
     tags(
         (name = "shops", description = "The shops registry"),
         (name = "evidence", description = "Self-checks, patrols, hazards, tip-offs, disputes, events and alerts"),
+        (name = "scores", description = "Credit scores, colours, reasons and the path back to green"),
+        (name = "policies", description = "Scoring policies: versions, back-tests, adoption"),
         (name = "moderation", description = "Regulators' review and dispute queues"),
         (name = "public", description = "Anonymous routes for residents"),
         (name = "operations", description = "Health, readiness and metrics"),

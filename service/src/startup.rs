@@ -9,12 +9,14 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use utoipa_swagger_ui::SwaggerUi;
 
-use shopcredit_scoring::{Policy, ValidPolicy};
+use shopcredit_scoring::ValidPolicy;
 
+use crate::assessor::{load_current_policy, rescore, PolicyCache};
 use crate::config::Settings;
 use crate::domain::checklist::Checklists;
 use crate::domain::review::AbuseRules;
 use crate::extract;
+use crate::jobs;
 use crate::openapi;
 use crate::routes::{self, fallback::RouteTable};
 use crate::storage::{PoolSettings, Store};
@@ -26,7 +28,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub metrics: Metrics,
     /// The scoring policy in force (deadlines by severity, scorecard, timers).
-    pub policy: ValidPolicy,
+    pub policies: PolicyCache,
     pub checklists: Checklists,
     pub abuse: AbuseRules,
 }
@@ -35,6 +37,20 @@ impl AppState {
     /// The current time in epoch milliseconds: the one place handlers read the clock.
     pub fn now_ms(&self) -> i64 {
         chrono::Utc::now().timestamp_millis()
+    }
+
+    /// The scoring policy in force.
+    pub fn policy(&self) -> Arc<ValidPolicy> {
+        self.policies.get()
+    }
+
+    /// Rescores a shop after its evidence changed. The write has already committed, so a failure
+    /// here is logged, not answered: the sweep rescores the shop on its next pass.
+    pub async fn rescore_after_write(&self, shop_id: i64) {
+        let policy = self.policy();
+        if let Err(e) = rescore(&self.store, &policy, shop_id, self.now_ms()).await {
+            tracing::error!(shop_id, error = %e, "rescore after write failed; the sweep will retry");
+        }
     }
 
     /// Today's date in the district (expiry dates are local calendar dates).
@@ -76,11 +92,12 @@ impl Application {
     /// Opens the store, migrates it and binds the listener (port 0 picks a free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let store = open_store(&settings).await?;
-        Self::build_with_store(settings, store)
+        Self::build_with_store(settings, store).await
     }
 
-    /// Builds the server over an existing store.
-    pub fn build_with_store(settings: Settings, store: Store) -> anyhow::Result<Self> {
+    /// Builds the server over an existing store, and starts the deadline sweep.
+    pub async fn build_with_store(settings: Settings, store: Store) -> anyhow::Result<Self> {
+        let policy = load_current_policy(&store, chrono::Utc::now().timestamp_millis()).await?;
         let listener = TcpListener::bind(&settings.bind_addr)
             .map_err(|e| anyhow::anyhow!("cannot bind {}: {e}", settings.bind_addr))?;
         let port = listener.local_addr()?.port();
@@ -93,10 +110,16 @@ impl Application {
             store: store.clone(),
             settings: Arc::new(settings),
             metrics: metrics.clone(),
-            policy: Policy::default_policy()?,
+            policies: PolicyCache::new(policy),
             checklists: Checklists::builtin().map_err(|e| anyhow::anyhow!(e.0))?,
             abuse: AbuseRules::default(),
         });
+        if state.settings.sweep_interval_secs > 0 {
+            jobs::spawn_sweeper(
+                state.clone(),
+                Duration::from_secs(state.settings.sweep_interval_secs),
+            );
+        }
         let metrics = web::Data::new(metrics);
         let mut server = HttpServer::new(move || {
             App::new()

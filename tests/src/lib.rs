@@ -88,7 +88,9 @@ impl TestApp {
         let store = open_store(&settings)
             .await
             .expect("database opens and migrates");
-        let app = Application::build_with_store(settings, store.clone()).expect("app builds");
+        let app = Application::build_with_store(settings, store.clone())
+            .await
+            .expect("app builds");
         let base_url = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
         Some(TestApp {

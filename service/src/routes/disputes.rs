@@ -269,5 +269,6 @@ pub async fn resolve_dispute(
             &actor(&staff.0),
         )
         .await?;
+    state.rescore_after_write(record.shop_id).await;
     Ok(HttpResponse::Ok().json(DisputeView::from(record)))
 }

@@ -143,6 +143,7 @@ pub async fn submit_rectification(
         .store
         .submit_rectification(hazard.id, body.note.trim(), &evidence, now, &actor(&who))
         .await?;
+    state.rescore_after_write(updated.shop_id).await;
     Ok(HttpResponse::Created().json(HazardView::from_record(updated, now)?))
 }
 
@@ -218,5 +219,6 @@ pub async fn verify_rectification(
         .store
         .verify_rectification(hazard.id, accepted, reason, now, &actor(&who))
         .await?;
+    state.rescore_after_write(updated.shop_id).await;
     Ok(HttpResponse::Created().json(HazardView::from_record(updated, now)?))
 }

@@ -7,8 +7,11 @@ pub mod hazard_views;
 pub mod hazards;
 pub mod health;
 pub mod patrols;
+pub mod policies;
 pub mod public;
 pub mod reviews;
+pub mod score_views;
+pub mod scores;
 pub mod selfchecks;
 pub mod shop_views;
 pub mod shops;
@@ -46,6 +49,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(disputes::list_shop_disputes)
         .service(disputes::list_disputes)
         .service(disputes::resolve_dispute)
+        .service(scores::get_score)
+        .service(scores::score_history)
+        .service(policies::current_policy)
+        .service(policies::create_policy)
+        .service(policies::backtest_policy)
+        .service(policies::adopt_policy)
         .service(trail::list_events)
         .service(trail::list_alerts)
         .service(public::get_public_shop)

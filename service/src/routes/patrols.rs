@@ -155,7 +155,7 @@ pub async fn record_patrol(
             description: f.description.trim().to_owned(),
             evidence: serde_json::to_string(&f.evidence).unwrap_or_else(|_| "[]".to_owned()),
             observed_at,
-            deadline: hazard_deadline(&state.policy, severity.into(), Timestamp(observed_at))
+            deadline: hazard_deadline(&state.policy(), severity.into(), Timestamp(observed_at))
                 .millis(),
         });
     }
@@ -172,6 +172,7 @@ pub async fn record_patrol(
         .store
         .record_patrol(shop.id, &patrol, now, &actor(&who))
         .await?;
+    state.rescore_after_write(shop.id).await;
     Ok(HttpResponse::Created().json(PatrolView {
         id: record.id,
         shop_id: record.shop_id,

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use validator::Validate;
 
-use super::shop_views::PublicShopResponse;
+use super::shop_views::{PublicShopResponse, PublicStanding};
 use super::Paged;
 use crate::domain::page::PageRequest;
 use crate::domain::shop::ShopCode;
@@ -35,12 +35,21 @@ pub async fn get_public_shop(
         .shop_by_code(&code)
         .await?
         .ok_or(ApiError::NotFound("shop"))?;
-    let rating = state.store.counted_rating(record.id).await?;
+    let standing = standing(&state, record.id).await?;
     Ok(HttpResponse::Ok().json(PublicShopResponse::from_record(
         record,
         &state.settings.public_base_url,
-        rating,
+        standing,
     )?))
+}
+
+/// A shop's counted rating, current score and last inspection.
+async fn standing(state: &AppState, shop_id: i64) -> Result<PublicStanding, ApiError> {
+    Ok(PublicStanding {
+        rating: state.store.counted_rating(shop_id).await?,
+        score: state.store.current_score(shop_id).await?,
+        last_patrol_at: state.store.last_patrol_at(shop_id).await?,
+    })
 }
 
 /// An open shop by its door code, for residents' reviews and tip-offs; unknown, malformed and
@@ -94,8 +103,8 @@ pub async fn search_public_shops(
     let base = &state.settings.public_base_url;
     let mut items = Vec::with_capacity(records.items.len());
     for record in records.items {
-        let rating = state.store.counted_rating(record.id).await?;
-        items.push(PublicShopResponse::from_record(record, base, rating)?);
+        let standing = standing(&state, record.id).await?;
+        items.push(PublicShopResponse::from_record(record, base, standing)?);
     }
     Ok(HttpResponse::Ok().json(Paged {
         items,

@@ -75,6 +75,7 @@ pub async fn post_review(
         .store
         .record_review(&review, &state.abuse, state.now_ms())
         .await?;
+    state.rescore_after_write(shop.id).await;
     Ok(HttpResponse::Created().json(ReviewReceipt {
         status: record.status,
     }))
@@ -220,5 +221,6 @@ pub async fn clear_review(
         .clear_review(id.into_inner(), state.now_ms(), &actor(&staff.0))
         .await?
         .ok_or(ApiError::NotFound("held review"))?;
+    state.rescore_after_write(record.shop_id).await;
     Ok(HttpResponse::Ok().json(ReviewView::from(record)))
 }

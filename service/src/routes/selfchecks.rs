@@ -148,7 +148,7 @@ pub async fn submit_self_check(
                 ),
                 evidence: evidence.clone(),
                 observed_at: now,
-                deadline: hazard_deadline(&state.policy, a.item.severity.into(), Timestamp(now))
+                deadline: hazard_deadline(&state.policy(), a.item.severity.into(), Timestamp(now))
                     .millis(),
             });
             StoredAnswer {
@@ -171,6 +171,7 @@ pub async fn submit_self_check(
             &actor(&who),
         )
         .await?;
+    state.rescore_after_write(shop.id).await;
     Ok(HttpResponse::Created().json(SelfCheckView {
         id: record.id,
         shop_id: record.shop_id,

@@ -12,6 +12,7 @@ use crate::domain::shop::{
 };
 use crate::error::ApiError;
 use crate::storage::reviews::RatingSummary;
+use crate::storage::scores::CurrentScore;
 use crate::storage::shops::ShopRecord;
 
 fn valid_name(v: &str) -> Result<(), ValidationError> {
@@ -296,6 +297,22 @@ pub struct PublicShopResponse {
     pub public_url: String,
     /// Residents' rating: only reviews that count (held and disputed ones are left out).
     pub rating: PublicRating,
+    /// The credit score, 0–1000 (`null` until first scored).
+    pub score: Option<i64>,
+    /// `green`, `yellow` or `red` (`null` until first scored).
+    pub colour: Option<String>,
+    /// Too little evidence yet for a firm code.
+    pub provisional: bool,
+    /// RFC 3339: the last patrol or inspection.
+    pub last_inspection_at: Option<String>,
+}
+
+/// What the public sees of a shop's standing.
+#[derive(Debug, Clone, Default)]
+pub struct PublicStanding {
+    pub rating: RatingSummary,
+    pub score: Option<CurrentScore>,
+    pub last_patrol_at: Option<i64>,
 }
 
 /// The counted public rating.
@@ -321,11 +338,15 @@ impl PublicShopResponse {
     pub fn from_record(
         r: ShopRecord,
         public_base_url: &str,
-        rating: RatingSummary,
+        standing: PublicStanding,
     ) -> Result<Self, ApiError> {
         let (category, status) = decode_enums(&r)?;
         Ok(Self {
-            rating: PublicRating::from_summary(rating),
+            rating: PublicRating::from_summary(standing.rating),
+            score: standing.score.as_ref().map(|s| s.score),
+            colour: standing.score.as_ref().map(|s| s.colour.clone()),
+            provisional: standing.score.as_ref().is_some_and(|s| s.provisional != 0),
+            last_inspection_at: standing.last_patrol_at.map(rfc3339),
             public_url: public_url(public_base_url, &r.code),
             code: r.code,
             name: r.name,

@@ -40,6 +40,7 @@ pub async fn create_shop(
             ShopCode::generate(&mut rand::thread_rng())
         })
         .await?;
+    state.rescore_after_write(record.id).await;
     let location = format!("/v1/shops/{}", record.id);
     let view = ShopResponse::from_record(record, &state.settings.public_base_url)?;
     Ok(HttpResponse::Created()

@@ -291,12 +291,13 @@ pub async fn verify_tip(
         description: body.description.unwrap_or_else(|| tip.description.clone()),
         evidence: "[]".to_owned(),
         observed_at: now,
-        deadline: hazard_deadline(&state.policy, severity.into(), Timestamp(now)).millis(),
+        deadline: hazard_deadline(&state.policy(), severity.into(), Timestamp(now)).millis(),
     };
     let (tip, hazard) = state
         .store
         .verify_tip(tip.id, &hazard, now, &actor(&who))
         .await?;
+    state.rescore_after_write(tip.shop_id).await;
     Ok(HttpResponse::Created().json(VerifiedTip {
         tip: tip.into(),
         hazard: HazardView::from_record(hazard, now)?,

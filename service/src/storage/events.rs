@@ -24,6 +24,14 @@ impl Actor {
         }
     }
 
+    /// Background jobs: sweeps and rescoring.
+    pub fn system() -> Self {
+        Self {
+            name: "system".to_owned(),
+            role: "system".to_owned(),
+        }
+    }
+
     pub fn public() -> Self {
         Self {
             name: "public".to_owned(),

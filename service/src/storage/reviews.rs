@@ -47,7 +47,7 @@ pub enum LimitError {
 }
 
 /// The counted rating of a shop.
-#[derive(Debug, Clone, Copy, FromRow)]
+#[derive(Debug, Clone, Copy, Default, FromRow)]
 pub struct RatingSummary {
     pub count: i64,
     pub total: i64,

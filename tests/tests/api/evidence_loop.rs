@@ -244,8 +244,10 @@ async fn the_evidence_loop_runs_from_self_check_to_closed_hazards_with_every_ste
         ids.windows(2).all(|w| w[0] < w[1]),
         "events in order: {ids:?}"
     );
+    // Code changes are the system's own events (checked in the scoring tests); here: who did what.
     let steps: Vec<(String, String)> = events
         .iter()
+        .filter(|e| e["role"] != "system")
         .map(|e| {
             (
                 e["action"].as_str().unwrap().to_owned(),

@@ -11,11 +11,15 @@ const PUBLIC_FIELDS: &[&str] = &[
     "address",
     "category",
     "code",
+    "colour",
+    "last_inspection_at",
     "lat",
     "lon",
     "name",
+    "provisional",
     "public_url",
     "rating",
+    "score",
     "status",
 ];
 

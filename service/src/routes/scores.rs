@@ -1,0 +1,194 @@
+//! A shop's credit score: now, at a past instant (recomputed), and its history.
+
+use actix_web::{get, web, HttpResponse};
+use serde::Deserialize;
+use shopcredit_scoring::Assessment;
+use utoipa::IntoParams;
+use validator::Validate;
+
+use super::access::{parse_time, visible_shop};
+use super::score_views::{ScoreView, SnapshotView};
+use super::{rfc3339, Paged};
+use crate::assessor::{assess_rows, known_at, parse_policy, previous_code, rescore, AssessError};
+use crate::auth::Principal;
+use crate::domain::page::PageRequest;
+use crate::error::{ApiError, ErrorEnvelope};
+use crate::extract::ValidQuery;
+use crate::startup::AppState;
+use crate::storage::scores::SnapshotRecord;
+
+impl From<AssessError> for ApiError {
+    fn from(err: AssessError) -> Self {
+        match err {
+            AssessError::Database(e) => e.into(),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Options of `GET /v1/shops/{id}/score`.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ScoreQuery {
+    /// RFC 3339: recompute the score as it was at this instant, from what was recorded by then.
+    pub as_of: Option<String>,
+}
+
+fn parse_assessment(snapshot: &SnapshotRecord) -> Result<Assessment, ApiError> {
+    serde_json::from_str(&snapshot.assessment)
+        .map_err(|e| ApiError::Internal(format!("snapshot {}: {e}", snapshot.id)))
+}
+
+/// The shop's score, colour, breakdown, reasons and path back to green (its owner, its inspectors,
+/// regulators). With `as_of`, the score is recomputed for that instant under the policy then in
+/// force, from the evidence recorded by then.
+#[utoipa::path(
+    tag = "scores",
+    params(("id" = i64, Path, description = "Shop id"), ScoreQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The score", body = ScoreView),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
+        (status = 422, description = "as_of is not a time, is in the future, or precedes the first score", body = ErrorEnvelope),
+    )
+)]
+#[get("/v1/shops/{id}/score")]
+pub async fn get_score(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    ValidQuery(query): ValidQuery<ScoreQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let shop = visible_shop(&state, &who, id.into_inner()).await?;
+    let now = state.now_ms();
+    let view = match query.as_of.as_deref() {
+        None => {
+            let current = match state.store.current_score(shop.id).await? {
+                Some(current) => current,
+                None => {
+                    rescore(&state.store, &state.policy(), shop.id, now)
+                        .await?
+                        .current
+                }
+            };
+            let snapshot = state
+                .store
+                .snapshot(current.snapshot_id)
+                .await?
+                .ok_or_else(|| ApiError::Internal("current score without snapshot".into()))?;
+            ScoreView::from_assessment(
+                shop.id,
+                &parse_assessment(&snapshot)?,
+                Some(current.colour_since),
+            )
+        }
+        Some(text) => {
+            let as_of = parse_time("as_of", text)?;
+            if as_of > now {
+                return Err(ApiError::field("as_of", "as_of cannot be in the future"));
+            }
+            recompute(&state, shop.id, as_of).await?
+        }
+    };
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Recomputes a past score: the policy and district prior of the snapshot in force at `as_of`, the
+/// colour in force just before it, and only the evidence recorded by then.
+async fn recompute(state: &AppState, shop_id: i64, as_of: i64) -> Result<ScoreView, ApiError> {
+    let in_force = state
+        .store
+        .snapshot_before(shop_id, as_of, false)
+        .await?
+        .ok_or_else(|| ApiError::field("as_of", "the shop had no score yet at that time"))?;
+    let before = if in_force.at < as_of {
+        Some(in_force.clone())
+    } else {
+        state.store.snapshot_before(shop_id, as_of, true).await?
+    };
+    let policy_record = state
+        .store
+        .policy(&in_force.policy_version)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("policy {} missing", in_force.policy_version)))?;
+    let policy = parse_policy(&policy_record.version, &policy_record.body)?;
+    let previous = before
+        .as_ref()
+        .map(|s| previous_code(&s.colour, s.colour_since))
+        .transpose()?;
+    let rows = known_at(&state.store.evidence_rows(shop_id).await?, as_of);
+    let assessment = assess_rows(
+        &rows,
+        &policy,
+        in_force.district_mean_rating,
+        as_of,
+        previous,
+    )?;
+    let since = match &before {
+        Some(s) if s.colour == crate::assessor::colour_name(assessment.colour) => s.colour_since,
+        _ => in_force.colour_since,
+    };
+    Ok(ScoreView::from_assessment(
+        shop_id,
+        &assessment,
+        Some(since),
+    ))
+}
+
+/// Paging of the score history.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    pub cursor: Option<String>,
+    #[validate(range(min = 1))]
+    #[param(minimum = 1)]
+    pub limit: Option<u32>,
+}
+
+/// Every change of the shop's score or colour, oldest first, with the policy version and reasons.
+#[utoipa::path(
+    tag = "scores",
+    params(("id" = i64, Path, description = "Shop id"), HistoryQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of snapshots", body = Paged<SnapshotView>),
+        (status = 401, description = "No valid token", body = ErrorEnvelope),
+        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
+    )
+)]
+#[get("/v1/shops/{id}/score/history")]
+pub async fn score_history(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    ValidQuery(query): ValidQuery<HistoryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let shop = visible_shop(&state, &who, id.into_inner()).await?;
+    let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
+    let records = state.store.score_history(shop.id, page).await?;
+    let mut items = Vec::with_capacity(records.items.len());
+    for s in records.items {
+        let assessment = parse_assessment(&s)?;
+        items.push(SnapshotView {
+            reasons: ScoreView::from_assessment(shop.id, &assessment, None)
+                .reasons
+                .into_iter()
+                .map(|r| r.code)
+                .collect(),
+            id: s.id,
+            at: rfc3339(s.at),
+            score: s.score,
+            colour: s.colour,
+            provisional: s.provisional != 0,
+            colour_since: rfc3339(s.colour_since),
+            policy_version: s.policy_version,
+        });
+    }
+    Ok(HttpResponse::Ok().json(Paged {
+        items,
+        next_cursor: records.next.map(|c| c.encode()),
+    }))
+}

@@ -1,0 +1,398 @@
+//! Score snapshots and each shop's current score. A rescore loads the evidence, scores it and
+//! writes the result in one write transaction, so a request and the sweep rescoring the same shop
+//! cannot interleave.
+
+use serde_json::json;
+use sqlx::{Any, FromRow, Transaction};
+
+use super::events::{self, Actor, NewEvent};
+use super::hazards::HazardRecord;
+use super::inspections::{PatrolRecord, SelfCheckRecord};
+use super::sql::{Arg, Statement};
+use super::{Backend, Store};
+use crate::domain::page::{Page, PageRequest};
+
+/// Everything recorded about a shop that scoring reads.
+#[derive(Debug, Clone, Default)]
+pub struct EvidenceRows {
+    pub registered_at: i64,
+    pub hazards: Vec<HazardRecord>,
+    pub patrols: Vec<PatrolRecord>,
+    /// Each self-check with the ids of the items answered `pass`.
+    pub self_checks: Vec<(SelfCheckRecord, Vec<String>)>,
+    /// (rating, created_at, counted)
+    pub reviews: Vec<(i64, i64, bool)>,
+}
+
+/// A shop's current score.
+#[derive(Debug, Clone, FromRow)]
+pub struct CurrentScore {
+    pub shop_id: i64,
+    pub snapshot_id: i64,
+    pub score: i64,
+    pub colour: String,
+    pub provisional: i64,
+    pub colour_since: i64,
+    pub policy_version: String,
+    pub computed_at: i64,
+}
+
+/// A stored snapshot.
+#[derive(Debug, Clone, FromRow)]
+pub struct SnapshotRecord {
+    pub id: i64,
+    pub shop_id: i64,
+    pub at: i64,
+    pub score: i64,
+    pub colour: String,
+    pub provisional: i64,
+    pub colour_since: i64,
+    pub policy_version: String,
+    pub district_mean_rating: f64,
+    pub assessment: String,
+}
+
+const SNAPSHOT_COLUMNS: &str =
+    "id, shop_id, at, score, colour, provisional, colour_since, policy_version, \
+     district_mean_rating, assessment";
+
+/// What a rescore produced, to store if it differs from the current score.
+#[derive(Debug, Clone)]
+pub struct NewScore {
+    pub score: i64,
+    pub colour: String,
+    pub provisional: bool,
+    pub policy_version: String,
+    pub district_mean_rating: f64,
+    /// The assessment as JSON.
+    pub assessment: String,
+}
+
+/// The outcome of a rescore.
+#[derive(Debug, Clone)]
+pub struct Rescored {
+    pub current: CurrentScore,
+    /// A new snapshot was written (score, colour, provisional mark or policy changed).
+    pub changed: bool,
+    /// The colour before, when it changed.
+    pub previous_colour: Option<String>,
+}
+
+impl Store {
+    /// Rescores one shop: `score` gets the evidence and the current score and answers the new one.
+    pub async fn rescore_shop<E>(
+        &self,
+        shop_id: i64,
+        now: i64,
+        score: impl FnOnce(&EvidenceRows, Option<&CurrentScore>) -> Result<NewScore, E>,
+    ) -> Result<Result<Rescored, E>, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        if self.backend() == Backend::Postgres {
+            // SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs the row lock.
+            sqlx::query("SELECT id FROM shops WHERE id = $1 FOR UPDATE")
+                .bind(shop_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let rows = load_evidence(&mut tx, shop_id).await?;
+        let current: Option<CurrentScore> = sqlx::query_as(
+            "SELECT shop_id, snapshot_id, score, colour, provisional, colour_since, policy_version, computed_at \
+             FROM shop_scores WHERE shop_id = $1",
+        )
+        .bind(shop_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let new = match score(&rows, current.as_ref()) {
+            Ok(new) => new,
+            Err(e) => return Ok(Err(e)),
+        };
+        let unchanged = current.as_ref().is_some_and(|c| {
+            c.score == new.score
+                && c.colour == new.colour
+                && (c.provisional != 0) == new.provisional
+                && c.policy_version == new.policy_version
+        });
+        if let (true, Some(mut c)) = (unchanged, current.clone()) {
+            sqlx::query("UPDATE shop_scores SET computed_at = $1 WHERE shop_id = $2")
+                .bind(now)
+                .bind(shop_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            c.computed_at = now;
+            return Ok(Ok(Rescored {
+                current: c,
+                changed: false,
+                previous_colour: None,
+            }));
+        }
+        let previous_colour = current
+            .as_ref()
+            .filter(|c| c.colour != new.colour)
+            .map(|c| c.colour.clone());
+        let colour_since = match &current {
+            Some(c) if c.colour == new.colour => c.colour_since,
+            _ => now,
+        };
+        let (snapshot_id,): (i64,) = sqlx::query_as(
+            "INSERT INTO score_snapshots (shop_id, at, score, colour, provisional, colour_since, policy_version, \
+             district_mean_rating, assessment) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(shop_id)
+        .bind(now)
+        .bind(new.score)
+        .bind(new.colour.as_str())
+        .bind(i64::from(new.provisional))
+        .bind(colour_since)
+        .bind(new.policy_version.as_str())
+        .bind(new.district_mean_rating)
+        .bind(new.assessment.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO shop_scores (shop_id, snapshot_id, score, colour, provisional, colour_since, \
+             policy_version, computed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (shop_id) DO UPDATE SET snapshot_id = excluded.snapshot_id, score = excluded.score, \
+             colour = excluded.colour, provisional = excluded.provisional, colour_since = excluded.colour_since, \
+             policy_version = excluded.policy_version, computed_at = excluded.computed_at",
+        )
+        .bind(shop_id)
+        .bind(snapshot_id)
+        .bind(new.score)
+        .bind(new.colour.as_str())
+        .bind(i64::from(new.provisional))
+        .bind(colour_since)
+        .bind(new.policy_version.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if previous_colour.is_some() || current.is_none() {
+            record_code_change(&mut tx, shop_id, previous_colour.as_deref(), &new, now).await?;
+        }
+        tx.commit().await?;
+        Ok(Ok(Rescored {
+            current: CurrentScore {
+                shop_id,
+                snapshot_id,
+                score: new.score,
+                colour: new.colour,
+                provisional: i64::from(new.provisional),
+                colour_since,
+                policy_version: new.policy_version,
+                computed_at: now,
+            },
+            changed: true,
+            previous_colour,
+        }))
+    }
+
+    /// The evidence of a shop, outside any transaction (for recomputing a past score).
+    pub async fn evidence_rows(&self, shop_id: i64) -> Result<EvidenceRows, sqlx::Error> {
+        let mut tx = self.pool().begin().await?;
+        let rows = load_evidence(&mut tx, shop_id).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    /// A shop's current score, if it has been scored.
+    pub async fn current_score(&self, shop_id: i64) -> Result<Option<CurrentScore>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT shop_id, snapshot_id, score, colour, provisional, colour_since, policy_version, computed_at \
+             FROM shop_scores WHERE shop_id = $1",
+        )
+        .bind(shop_id)
+        .fetch_optional(self.pool())
+        .await
+    }
+
+    /// One snapshot by id.
+    pub async fn snapshot(&self, id: i64) -> Result<Option<SnapshotRecord>, sqlx::Error> {
+        sqlx::query_as(&format!(
+            "SELECT {SNAPSHOT_COLUMNS} FROM score_snapshots WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await
+    }
+
+    /// The last snapshot of a shop taken at or before `at` (`strictly` excludes `at` itself).
+    pub async fn snapshot_before(
+        &self,
+        shop_id: i64,
+        at: i64,
+        strictly: bool,
+    ) -> Result<Option<SnapshotRecord>, sqlx::Error> {
+        let op = if strictly { "<" } else { "<=" };
+        sqlx::query_as(&format!(
+            "SELECT {SNAPSHOT_COLUMNS} FROM score_snapshots WHERE shop_id = $1 AND at {op} $2 \
+             ORDER BY at DESC, id DESC LIMIT 1"
+        ))
+        .bind(shop_id)
+        .bind(at)
+        .fetch_optional(self.pool())
+        .await
+    }
+
+    /// A shop's snapshots, oldest first.
+    pub async fn score_history(
+        &self,
+        shop_id: i64,
+        page: PageRequest,
+    ) -> Result<Page<SnapshotRecord>, sqlx::Error> {
+        let mut st = Statement::new(&format!(
+            "SELECT {SNAPSHOT_COLUMNS} FROM score_snapshots WHERE shop_id = "
+        ));
+        st.bind(Arg::Int(shop_id));
+        if let Some(after) = page.after {
+            st.push(" AND id > ").bind(Arg::Int(after.last_id()));
+        }
+        st.push(" ORDER BY id LIMIT ")
+            .bind(Arg::Int(i64::from(page.limit.get()) + 1));
+        let rows = st
+            .query_as::<SnapshotRecord>()
+            .fetch_all(self.pool())
+            .await?;
+        Ok(Page::from_rows(rows, page.limit, |r| r.id))
+    }
+
+    /// Mean of all counted ratings in the district (the prior reviews are shrunk towards).
+    pub async fn district_mean_rating(&self) -> Result<Option<f64>, sqlx::Error> {
+        let (count, total): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(rating), 0) AS BIGINT) FROM reviews \
+             WHERE status = 'counted' AND excluded = 0",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok((count > 0).then(|| total as f64 / count as f64))
+    }
+
+    /// Shops whose score may have changed with time alone: never scored, an unresolved hazard's
+    /// deadline passed since the last rescore, or not rescored for `stale_ms` (decay, cadence).
+    pub async fn shops_due_for_rescore(
+        &self,
+        now: i64,
+        stale_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<i64>, sqlx::Error> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT s.id FROM shops s LEFT JOIN shop_scores ss ON ss.shop_id = s.id \
+             WHERE ss.shop_id IS NULL OR ss.computed_at < $1 \
+                OR EXISTS (SELECT 1 FROM hazards h WHERE h.shop_id = s.id AND h.status <> 'closed' \
+                           AND h.excluded = 0 AND h.deadline <= $2 AND h.deadline > ss.computed_at) \
+             ORDER BY s.id LIMIT $3",
+        )
+        .bind(now - stale_ms)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Every shop id, in order (for full rescoring and back-tests).
+    pub async fn all_shop_ids(&self) -> Result<Vec<i64>, sqlx::Error> {
+        let rows: Vec<(i64,)> = sqlx::query_as("SELECT id FROM shops ORDER BY id")
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// When a shop was last patrolled (for the public view).
+    pub async fn last_patrol_at(&self, shop_id: i64) -> Result<Option<i64>, sqlx::Error> {
+        let (at,): (Option<i64>,) =
+            sqlx::query_as("SELECT MAX(observed_at) FROM patrols WHERE shop_id = $1")
+                .bind(shop_id)
+                .fetch_one(self.pool())
+                .await?;
+        Ok(at)
+    }
+}
+
+async fn load_evidence(
+    tx: &mut Transaction<'static, Any>,
+    shop_id: i64,
+) -> Result<EvidenceRows, sqlx::Error> {
+    let (registered_at,): (i64,) = sqlx::query_as("SELECT created_at FROM shops WHERE id = $1")
+        .bind(shop_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let hazards: Vec<HazardRecord> = sqlx::query_as(
+        "SELECT id, shop_id, source, source_id, item_id, hazard_type, severity, description, evidence, \
+         observed_at, deadline, status, rectified_at, closed_at, excluded, created_at, updated_at \
+         FROM hazards WHERE shop_id = $1 ORDER BY id",
+    )
+    .bind(shop_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let patrols: Vec<PatrolRecord> = sqlx::query_as(
+        "SELECT id, shop_id, kind, observed_at, recorded_at, finding_count, note FROM patrols \
+         WHERE shop_id = $1 ORDER BY id",
+    )
+    .bind(shop_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let checks: Vec<SelfCheckRecord> = sqlx::query_as(
+        "SELECT id, shop_id, template_version, submitted_at, passed, failed, not_applicable FROM self_checks \
+         WHERE shop_id = $1 ORDER BY id",
+    )
+    .bind(shop_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let passed: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT a.self_check_id, a.item_id FROM self_check_answers a JOIN self_checks c ON c.id = a.self_check_id \
+         WHERE c.shop_id = $1 AND a.result = 'pass' ORDER BY a.self_check_id, a.item_id",
+    )
+    .bind(shop_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let self_checks = checks
+        .into_iter()
+        .map(|c| {
+            let items = passed
+                .iter()
+                .filter(|(id, _)| *id == c.id)
+                .map(|(_, item)| item.clone())
+                .collect();
+            (c, items)
+        })
+        .collect();
+    let reviews: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT rating, created_at, CASE WHEN status = 'counted' AND excluded = 0 THEN 1 ELSE 0 END \
+         FROM reviews WHERE shop_id = $1 ORDER BY id",
+    )
+    .bind(shop_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(EvidenceRows {
+        registered_at,
+        hazards,
+        patrols,
+        self_checks,
+        reviews: reviews
+            .into_iter()
+            .map(|(r, at, c)| (r, at, c == 1))
+            .collect(),
+    })
+}
+
+async fn record_code_change(
+    tx: &mut Transaction<'static, Any>,
+    shop_id: i64,
+    from: Option<&str>,
+    new: &NewScore,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    events::record(
+        tx,
+        NewEvent {
+            shop_id,
+            at: now,
+            actor: &Actor::system(),
+            action: "code.changed",
+            subject_type: "shop",
+            subject_id: shop_id,
+            details: json!({"from": from, "to": new.colour, "score": new.score, "policy_version": new.policy_version}),
+        },
+    )
+    .await
+}
