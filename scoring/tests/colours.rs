@@ -242,10 +242,14 @@ fn shop_goes_red_and_back_to_green_only_after_verified_fix_and_reinspection() {
 
     e.hazards[0] = e.hazards[0].clone().closed(day(14));
     let verified = assess(&e, &ctx(), &p, day(14), was(Colour::Red, 12));
-    assert_eq!(verified.colour, Colour::Yellow);
+    assert_eq!(
+        (verified.colour, verified.colour_rule),
+        (Colour::Red, ColourRule::HeldByHysteresis),
+        "the shipped policy keeps red until a re-inspection"
+    );
 
     e.patrols.push(clean_patrol(9, day(15)));
-    let reinspected = assess(&e, &ctx(), &p, day(15), was(Colour::Yellow, 14));
+    let reinspected = assess(&e, &ctx(), &p, day(15), was(Colour::Red, 12));
     assert_eq!(reinspected.colour, Colour::Green);
 }
 
@@ -324,7 +328,7 @@ fn policy_can_require_a_reinspection_to_leave_red() {
 }
 
 #[test]
-fn verified_fix_of_a_high_scoring_shop_clears_red_without_reinspection_by_default() {
+fn verified_fix_of_a_high_scoring_shop_clears_red_without_reinspection_when_the_policy_allows_it() {
     let mut e = shop();
     e.hazards
         .push(patrol_hazard(1, Severity::Critical, day(390)).closed(day(395)));

@@ -102,6 +102,22 @@ async fn a_fresh_directory_serves_on_sqlite_and_a_cli_admin_token_registers_a_sh
         .unwrap();
     assert_eq!(response.status(), 201);
 
+    let rescored = run(dir.path(), &["rescore"]);
+    assert!(
+        rescored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rescored.stderr)
+    );
+    let summary = String::from_utf8_lossy(&rescored.stdout);
+    assert!(
+        summary.contains("rescored 1 shops under policy"),
+        "{summary}"
+    );
+    assert!(
+        String::from_utf8_lossy(&rescored.stderr).contains("1/1"),
+        "progress is shown"
+    );
+
     let revoked = run(dir.path(), &["token", "revoke", &token[..11]]);
     assert!(
         revoked.status.success(),

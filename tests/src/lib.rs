@@ -65,6 +65,14 @@ impl TestApp {
     /// Starts the app on a fresh database; `None` when the backend is not available (PostgreSQL
     /// without a URL outside CI).
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with settings adjusted first (e.g. a short sweep interval).
+    pub async fn spawn_with(
+        backend: Backend,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
         init_test_logging();
         let (database_url, dir) = match backend {
             Backend::Sqlite => {
@@ -85,6 +93,8 @@ impl TestApp {
             trusted_proxies: vec!["127.0.0.1".to_owned()],
             ..Settings::default()
         };
+        let mut settings = settings;
+        adjust(&mut settings);
         let store = open_store(&settings)
             .await
             .expect("database opens and migrates");
@@ -212,6 +222,31 @@ impl TestApp {
                 }
             })
             .collect()
+    }
+
+    /// Records a patrol observed at `observed_at` with `findings` (a JSON array) as `token`.
+    pub async fn patrol(
+        &self,
+        token: &str,
+        shop_id: i64,
+        observed_at: chrono::DateTime<chrono::Utc>,
+        findings: Value,
+    ) -> Answer {
+        let body = json!({"observed_at": observed_at.to_rfc3339(), "kind": "grid_patrol", "findings": findings});
+        let answer = self
+            .post(&format!("/v1/shops/{shop_id}/patrols"), Some(token), &body)
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+        answer
+    }
+
+    /// The shop's score as its `token` holder sees it.
+    pub async fn score(&self, token: &str, shop_id: i64) -> Value {
+        let answer = self
+            .get(&format!("/v1/shops/{shop_id}/score"), Some(token))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        answer.body
     }
 
     /// Sends a public request as the resident at `client_ip`.

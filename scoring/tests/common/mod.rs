@@ -21,11 +21,13 @@ pub fn policy() -> ValidPolicy {
     Policy::default_policy().unwrap_or_else(|e| panic!("default policy: {e}"))
 }
 
-/// A policy whose score is always `base` (no characteristics), to isolate the colour rules.
+/// A policy whose score is always `base` (no characteristics), to isolate the colour rules. It lets
+/// a shop leave red on the score margin alone, so the margin rules can be tested by themselves.
 pub fn flat_policy(base: i32) -> ValidPolicy {
     let mut p = policy().into_inner();
     p.scorecard.base_points = base;
     p.scorecard.characteristics.clear();
+    p.colours.red_exit_requires_reinspection = false;
     p.validate().unwrap_or_else(|e| panic!("flat policy: {e}"))
 }
 

@@ -10,4 +10,5 @@ mod pagination;
 mod public;
 mod reviews;
 mod roles;
+mod scoring;
 mod shops;
