@@ -5,7 +5,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use validator::Validate;
 
-use super::shop_views::{PublicShopResponse, PublicStanding};
+use super::score_views::ScoreView;
+use super::shop_views::{PublicReason, PublicShopResponse, PublicStanding};
 use super::Paged;
 use crate::domain::page::PageRequest;
 use crate::domain::shop::ShopCode;
@@ -45,10 +46,29 @@ pub async fn get_public_shop(
 
 /// A shop's counted rating, current score and last inspection.
 async fn standing(state: &AppState, shop_id: i64) -> Result<PublicStanding, ApiError> {
+    let score = state.store.current_score(shop_id).await?;
+    let mut reasons = Vec::new();
+    if let Some(current) = &score {
+        if let Some(snapshot) = state.store.snapshot(current.snapshot_id).await? {
+            let assessment: shopcredit_scoring::Assessment =
+                serde_json::from_str(&snapshot.assessment)
+                    .map_err(|e| ApiError::Internal(format!("snapshot {}: {e}", snapshot.id)))?;
+            reasons = ScoreView::from_assessment(shop_id, &assessment, None)
+                .reasons
+                .into_iter()
+                .map(|r| PublicReason {
+                    code: r.code,
+                    message_zh: r.message_zh,
+                    message_en: r.message_en,
+                })
+                .collect();
+        }
+    }
     Ok(PublicStanding {
         rating: state.store.counted_rating(shop_id).await?,
-        score: state.store.current_score(shop_id).await?,
+        score,
         last_patrol_at: state.store.last_patrol_at(shop_id).await?,
+        reasons,
     })
 }
 

@@ -305,6 +305,17 @@ pub struct PublicShopResponse {
     pub provisional: bool,
     /// RFC 3339: the last patrol or inspection.
     pub last_inspection_at: Option<String>,
+    /// Why the score is not higher (at most four), without internal ids.
+    pub reasons: Vec<PublicReason>,
+}
+
+/// A reason as residents see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PublicReason {
+    /// Stable code, e.g. `overdue_critical_hazards`.
+    pub code: String,
+    pub message_zh: String,
+    pub message_en: String,
 }
 
 /// What the public sees of a shop's standing.
@@ -313,6 +324,7 @@ pub struct PublicStanding {
     pub rating: RatingSummary,
     pub score: Option<CurrentScore>,
     pub last_patrol_at: Option<i64>,
+    pub reasons: Vec<PublicReason>,
 }
 
 /// The counted public rating.
@@ -347,6 +359,7 @@ impl PublicShopResponse {
             colour: standing.score.as_ref().map(|s| s.colour.clone()),
             provisional: standing.score.as_ref().is_some_and(|s| s.provisional != 0),
             last_inspection_at: standing.last_patrol_at.map(rfc3339),
+            reasons: standing.reasons,
             public_url: public_url(public_base_url, &r.code),
             code: r.code,
             name: r.name,

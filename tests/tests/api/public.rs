@@ -19,6 +19,7 @@ const PUBLIC_FIELDS: &[&str] = &[
     "provisional",
     "public_url",
     "rating",
+    "reasons",
     "score",
     "status",
 ];

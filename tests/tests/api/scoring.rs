@@ -377,6 +377,12 @@ async fn the_public_view_shows_colour_score_and_last_inspection(app: TestApp) {
     .await;
     let after = app.get(&format!("/v1/public/shops/{code}"), None).await;
     assert_eq!(after.body["colour"], "red");
+    let reason = &after.body["reasons"][0];
+    assert_eq!(reason["code"], "overdue_critical_hazards");
+    assert!(
+        reason.get("hazard_ids").is_none(),
+        "no internal ids in public: {reason}"
+    );
     assert!(after.body["last_inspection_at"].is_string());
 }
 
