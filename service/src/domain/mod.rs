@@ -28,6 +28,17 @@ pub fn check<T>(result: Result<T, Invalid>) -> Result<(), validator::ValidationE
     })
 }
 
+/// A `validator` check that `value` is one of `allowed`; the message lists them.
+pub fn one_of(value: &str, allowed: &[&str]) -> Result<(), validator::ValidationError> {
+    if allowed.contains(&value) {
+        return Ok(());
+    }
+    check::<()>(Err(Invalid::new(format!(
+        "unknown value {value:?}; expected one of: {}",
+        allowed.join(", ")
+    ))))
+}
+
 /// Trims and checks a free-text field's length in characters (not bytes: names are mostly Chinese).
 pub fn bounded_text(value: &str, what: &str, max_chars: usize) -> Result<String, Invalid> {
     let trimmed = value.trim();

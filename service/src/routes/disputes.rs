@@ -10,29 +10,19 @@ use super::{rfc3339, Paged};
 use crate::auth::{Authorized, DistrictStaff, Principal};
 use crate::domain::page::PageRequest;
 use crate::domain::role::Role;
-use crate::domain::{check, Invalid};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::startup::AppState;
 use crate::storage::disputes::{DisputeError, DisputeRecord, DisputeTarget};
 
 fn valid_target(v: &str) -> Result<(), ValidationError> {
-    match v {
-        "hazard" | "review" => Ok(()),
-        _ => check::<()>(Err(Invalid::new("target must be hazard or review"))),
-    }
+    crate::domain::one_of(v, &["hazard", "review"])
 }
 fn valid_outcome(v: &str) -> Result<(), ValidationError> {
-    match v {
-        "upheld" | "rejected" => Ok(()),
-        _ => check::<()>(Err(Invalid::new("outcome must be upheld or rejected"))),
-    }
+    crate::domain::one_of(v, &["upheld", "rejected"])
 }
 fn valid_status(v: &str) -> Result<(), ValidationError> {
-    match v {
-        "open" | "upheld" | "rejected" => Ok(()),
-        _ => check::<()>(Err(Invalid::new("status must be open, upheld or rejected"))),
-    }
+    crate::domain::one_of(v, &["open", "upheld", "rejected"])
 }
 
 /// What a dispute is about.
@@ -183,14 +173,7 @@ pub async fn list_shop_disputes(
         .store
         .list_disputes(Some(shop.id), query.status.as_deref(), page)
         .await?;
-    Ok(HttpResponse::Ok().json(Paged {
-        items: records
-            .items
-            .into_iter()
-            .map(DisputeView::from)
-            .collect::<Vec<_>>(),
-        next_cursor: records.next.map(|c| c.encode()),
-    }))
+    Ok(HttpResponse::Ok().json(Paged::from_page(records, DisputeView::from)))
 }
 
 /// The district's disputes (regulators, admins).
@@ -215,14 +198,7 @@ pub async fn list_disputes(
         .store
         .list_disputes(None, query.status.as_deref(), page)
         .await?;
-    Ok(HttpResponse::Ok().json(Paged {
-        items: records
-            .items
-            .into_iter()
-            .map(DisputeView::from)
-            .collect::<Vec<_>>(),
-        next_cursor: records.next.map(|c| c.encode()),
-    }))
+    Ok(HttpResponse::Ok().json(Paged::from_page(records, DisputeView::from)))
 }
 
 /// A regulator's decision on a dispute.

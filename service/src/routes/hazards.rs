@@ -170,12 +170,7 @@ pub enum Outcome {
 }
 
 fn valid_outcome(v: &str) -> Result<(), ValidationError> {
-    match v {
-        "accepted" | "rejected" => Ok(()),
-        _ => check::<()>(Err(crate::domain::Invalid::new(
-            "outcome must be accepted or rejected",
-        ))),
-    }
+    crate::domain::one_of(v, &["accepted", "rejected"])
 }
 
 /// Verify a rectification (inspectors of the shop's grid, regulators, admins).

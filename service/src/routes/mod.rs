@@ -22,6 +22,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::domain::page::Page;
+
 /// Registers every documented route. Used both by the server and by the OpenAPI generator, so the
 /// document cannot miss a route.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -70,6 +72,17 @@ pub struct Paged<T: ToSchema> {
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
+}
+
+impl<T: ToSchema> Paged<T> {
+    /// A page of stored records shown as `T`.
+    pub fn from_page<R>(page: Page<R>, view: impl FnMut(R) -> T) -> Self {
+        let page = page.map(view);
+        Self {
+            items: page.items,
+            next_cursor: page.next.map(|c| c.encode()),
+        }
+    }
 }
 
 /// Milliseconds since the epoch as an RFC 3339 UTC timestamp.

@@ -129,12 +129,7 @@ pub struct ReviewListQuery {
 }
 
 fn valid_review_status(v: &str) -> Result<(), validator::ValidationError> {
-    match v {
-        "held" | "counted" => Ok(()),
-        _ => crate::domain::check::<()>(Err(crate::domain::Invalid::new(
-            "status must be held or counted",
-        ))),
-    }
+    crate::domain::one_of(v, &["held", "counted"])
 }
 
 /// A shop's reviews, held ones included.
@@ -158,14 +153,7 @@ pub async fn list_shop_reviews(
     let shop = visible_shop(&state, &who, id.into_inner()).await?;
     let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
     let records = state.store.shop_reviews(shop.id, page).await?;
-    Ok(HttpResponse::Ok().json(Paged {
-        items: records
-            .items
-            .into_iter()
-            .map(ReviewView::from)
-            .collect::<Vec<_>>(),
-        next_cursor: records.next.map(|c| c.encode()),
-    }))
+    Ok(HttpResponse::Ok().json(Paged::from_page(records, ReviewView::from)))
 }
 
 /// The district's review moderation queue (regulators, admins).
@@ -188,14 +176,7 @@ pub async fn list_reviews(
     let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
     let status = query.status.as_deref().unwrap_or("held");
     let records = state.store.reviews_by_status(status, page).await?;
-    Ok(HttpResponse::Ok().json(Paged {
-        items: records
-            .items
-            .into_iter()
-            .map(ReviewView::from)
-            .collect::<Vec<_>>(),
-        next_cursor: records.next.map(|c| c.encode()),
-    }))
+    Ok(HttpResponse::Ok().json(Paged::from_page(records, ReviewView::from)))
 }
 
 /// Clear a held review (regulators, admins): it counts from now on.

@@ -32,12 +32,7 @@ fn valid_severity(v: &str) -> Result<(), ValidationError> {
     check(Severity::parse(v))
 }
 fn valid_tip_status(v: &str) -> Result<(), ValidationError> {
-    match v {
-        "pending" | "verified" | "dismissed" => Ok(()),
-        _ => check::<()>(Err(crate::domain::Invalid::new(
-            "status must be pending, verified or dismissed",
-        ))),
-    }
+    crate::domain::one_of(v, &["pending", "verified", "dismissed"])
 }
 
 /// A resident's report of a concrete problem.
@@ -208,14 +203,7 @@ pub async fn list_tips(
         .store
         .list_tips(who.visibility(), query.status.as_deref(), page)
         .await?;
-    Ok(HttpResponse::Ok().json(Paged {
-        items: records
-            .items
-            .into_iter()
-            .map(TipView::from)
-            .collect::<Vec<_>>(),
-        next_cursor: records.next.map(|c| c.encode()),
-    }))
+    Ok(HttpResponse::Ok().json(Paged::from_page(records, TipView::from)))
 }
 
 /// An inspector's confirmation of a tip-off.
