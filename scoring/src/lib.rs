@@ -34,6 +34,7 @@ mod assess;
 mod characteristics;
 mod colour;
 mod error;
+mod escalation;
 mod evidence;
 mod explain;
 mod path;
@@ -45,6 +46,7 @@ pub use assess::{assess, Assessment};
 pub use characteristics::{characteristics, Characteristics, Overdue};
 pub use colour::{verified_clean_reinspection, Colour, ColourDecision, ColourRule, PreviousCode};
 pub use error::{PolicyError, RatingError};
+pub use escalation::{due_steps, repeated_red, EscalationStep};
 pub use evidence::{
     is_overdue, DistrictContext, Evidence, Hazard, HazardSource, HazardState, HazardStatus, Patrol,
     PatrolKind, Rating, Review, SelfCheck, Severity,
@@ -52,8 +54,8 @@ pub use evidence::{
 pub use explain::{CharacteristicPoints, Reason, ReasonCode, MAX_REASONS};
 pub use path::{Action, Step, MAX_PATH_STEPS, SIMULATED_PATROL_ID};
 pub use policy::{
-    hazard_deadline, BySeverity, ColourThresholds, EscalationHours, Policy, ProvisionalRule,
-    ValidPolicy, ViolationWeights, DEFAULT_POLICY_TOML,
+    hazard_deadline, BySeverity, ColourThresholds, EnforcementRule, EscalationHours, Policy,
+    ProvisionalRule, ValidPolicy, ViolationWeights, DEFAULT_POLICY_TOML,
 };
 pub use scorecard::{Bin, CharacteristicCard, CharacteristicId, Direction, Scorecard};
 pub use time::{Timestamp, MS_PER_DAY, MS_PER_HOUR};

@@ -93,6 +93,25 @@ pub struct EscalationHours {
     pub referral: u32,
 }
 
+/// When a shop gets an enforcement case besides an unfixed hazard past its referral point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnforcementRule {
+    /// Turning red this many times ...
+    pub repeated_red_count: u32,
+    /// ... within this many days opens a case.
+    pub repeated_red_window_days: u32,
+}
+
+impl Default for EnforcementRule {
+    fn default() -> Self {
+        Self {
+            repeated_red_count: 3,
+            repeated_red_window_days: 90,
+        }
+    }
+}
+
 /// Every number the scoring engine uses, as data. Not yet checked; see [`Policy::validate`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -123,6 +142,9 @@ pub struct Policy {
     pub provisional: ProvisionalRule,
     /// Escalation timers (not used by scoring; part of the policy so they are versioned with it).
     pub escalation_hours: EscalationHours,
+    /// The repeated-red rule for enforcement cases (defaulted for policies stored before it existed).
+    #[serde(default)]
+    pub enforcement: EnforcementRule,
 }
 
 impl Policy {
@@ -187,6 +209,15 @@ impl Policy {
             "escalation_hours",
             "reminder < warning < summons < referral",
             e.reminder < e.warning && e.warning < e.summons && e.summons < e.referral,
+        )?;
+        // One red spell is no pattern: a repeated-red rule needs at least two.
+        positive(
+            "enforcement.repeated_red_count",
+            f64::from(self.enforcement.repeated_red_count.saturating_sub(1)),
+        )?;
+        positive(
+            "enforcement.repeated_red_window_days",
+            f64::from(self.enforcement.repeated_red_window_days),
         )?;
         self.scorecard.validate()?;
         Ok(ValidPolicy(self))

@@ -6,8 +6,13 @@ use std::time::Duration;
 use actix_web::web;
 use serde::Serialize;
 
-use crate::assessor::{parse_policy, rescore, AssessError};
+use shopcredit_scoring::{due_steps, Timestamp, ValidPolicy};
+
+use crate::assessor::{evidence_from_rows, parse_policy, rescore, AssessError};
 use crate::startup::AppState;
+use crate::storage::events::Actor;
+use crate::storage::feed::NewNotice;
+use crate::storage::scores::EvidenceRows;
 use crate::storage::Store;
 
 /// A shop untouched this long is rescored anyway (violations decay, self-checks fall due).
@@ -44,7 +49,58 @@ pub async fn sweep_once(state: &AppState) -> Result<usize, AssessError> {
     for &shop_id in &due {
         rescore(&state.store, &policy, shop_id, now).await?;
     }
+    escalate(&state.store, &policy, now).await?;
+    enforce(&state.store, &policy, now).await?;
     Ok(due.len())
+}
+
+/// Takes every rung that has fallen due on every overdue hazard. Each rung is keyed by (hazard,
+/// step), so a replica that loses the race simply finds it taken.
+pub async fn escalate(store: &Store, policy: &ValidPolicy, now: i64) -> Result<usize, AssessError> {
+    let mut taken = 0;
+    for record in store.hazards_to_escalate(now, SWEEP_BATCH).await? {
+        let rows = EvidenceRows {
+            hazards: vec![record.clone()],
+            ..EvidenceRows::default()
+        };
+        let evidence = evidence_from_rows(&rows)?;
+        let Some(hazard) = evidence.hazards.first() else {
+            continue;
+        };
+        for (step, due_at) in due_steps(hazard, policy, Timestamp(now)) {
+            let (zh, en) = step.message(&record.description);
+            let notice = NewNotice {
+                shop_id: record.shop_id,
+                kind: step.as_str(),
+                hazard_id: Some(record.id),
+                dedupe_key: format!("step:{}:{}", record.id, step.as_str()),
+                message_zh: zh,
+                message_en: en,
+            };
+            if store
+                .take_step(&record, step.as_str(), due_at.millis(), &notice, now)
+                .await?
+            {
+                taken += 1;
+            }
+        }
+    }
+    Ok(taken)
+}
+
+/// Opens the cases the rules call for and closes the cases whose causes are fixed.
+pub async fn enforce(store: &Store, policy: &ValidPolicy, now: i64) -> Result<(), AssessError> {
+    let window_ms = i64::from(policy.enforcement.repeated_red_window_days) * 24 * 3_600_000;
+    let count = i64::from(policy.enforcement.repeated_red_count);
+    for candidate in store.case_candidates(now - window_ms, count).await? {
+        store.open_case(&candidate, now).await?;
+    }
+    for case_id in store.cases_ready_to_close().await? {
+        store
+            .close_case(case_id, "fixed", now, &Actor::system())
+            .await?;
+    }
+    Ok(())
 }
 
 async fn refresh_policy(state: &AppState) -> Result<(), AssessError> {
@@ -72,7 +128,7 @@ pub struct RescoreSummary {
 /// Rescores every shop under `policy`, calling `progress(done, total)` after each.
 pub async fn rescore_all(
     store: &Store,
-    policy: &shopcredit_scoring::ValidPolicy,
+    policy: &ValidPolicy,
     now: i64,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<RescoreSummary, AssessError> {

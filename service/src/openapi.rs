@@ -26,6 +26,7 @@ use crate::routes;
         (name = "evidence", description = "Self-checks, patrols, hazards, tip-offs, disputes, events and alerts"),
         (name = "scores", description = "Credit scores, colours, reasons and the path back to green"),
         (name = "policies", description = "Scoring policies: versions, back-tests, adoption"),
+        (name = "enforcement", description = "Escalation, enforcement cases, owner notices and the event feed"),
         (name = "moderation", description = "Regulators' review and dispute queues"),
         (name = "public", description = "Anonymous routes for residents"),
         (name = "operations", description = "Health, readiness and metrics"),

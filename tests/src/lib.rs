@@ -82,6 +82,20 @@ impl TestApp {
             }
             Backend::Postgres => (postgres::fresh_database().await?, None),
         };
+        Some(Self::start(backend, database_url, dir, adjust).await)
+    }
+
+    /// A second instance on this app's database, as another replica behind a load balancer.
+    pub async fn replica(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::start(self.backend, self.database_url.clone(), None, adjust).await
+    }
+
+    async fn start(
+        backend: Backend,
+        database_url: String,
+        dir: Option<tempfile::TempDir>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         let settings = Settings {
             database_url: database_url.clone(),
             bind_addr: "127.0.0.1:0".to_owned(),
@@ -103,14 +117,14 @@ impl TestApp {
             .expect("app builds");
         let base_url = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
-        Some(TestApp {
+        TestApp {
             base_url,
             client: reqwest::Client::new(),
             store,
             backend,
             database_url,
             _dir: dir,
-        })
+        }
     }
 
     /// Mints a token directly in the store (what `shopcredit token create` does).

@@ -135,3 +135,30 @@ mod tests {
         assert_eq!(last.next, None);
     }
 }
+
+/// A position in a list ordered by a rank (descending) then id: the enforcement queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RankCursor {
+    pub rank: i64,
+    pub id: i64,
+}
+
+impl RankCursor {
+    pub fn encode(self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("r1:{}:{}", self.rank, self.id))
+    }
+
+    pub fn parse(value: &str) -> Result<Self, Invalid> {
+        let invalid = || Invalid::new("not a cursor returned by this list");
+        let bytes = URL_SAFE_NO_PAD
+            .decode(value.trim())
+            .map_err(|_| invalid())?;
+        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+        let rest = text.strip_prefix("r1:").ok_or_else(invalid)?;
+        let (rank, id) = rest.split_once(':').ok_or_else(invalid)?;
+        Ok(Self {
+            rank: rank.parse().map_err(|_| invalid())?,
+            id: id.parse().map_err(|_| invalid())?,
+        })
+    }
+}

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod disputes;
+pub mod enforcement;
 pub mod fallback;
 pub mod hazard_views;
 pub mod hazards;
@@ -57,6 +58,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(policies::create_policy)
         .service(policies::backtest_policy)
         .service(policies::adopt_policy)
+        .service(enforcement::list_cases)
+        .service(enforcement::get_case)
+        .service(enforcement::add_case_action)
+        .service(enforcement::list_notices)
+        .service(enforcement::event_feed)
         .service(trail::list_events)
         .service(trail::list_alerts)
         .service(public::get_public_shop)

@@ -5,7 +5,9 @@
 
 pub mod alerts;
 pub mod disputes;
+pub mod enforcement;
 pub mod events;
+pub mod feed;
 pub mod hazards;
 pub mod inspections;
 pub mod policies;

@@ -6,6 +6,7 @@ use serde_json::json;
 use sqlx::{Any, FromRow, Transaction};
 
 use super::events::{self, Actor, NewEvent};
+use super::feed::{add_notice, append_feed, NewNotice};
 use super::hazards::HazardRecord;
 use super::inspections::{PatrolRecord, SelfCheckRecord};
 use super::sql::{Arg, Statement};
@@ -168,6 +169,28 @@ impl Store {
         .await?;
         if previous_colour.is_some() || current.is_none() {
             record_code_change(&mut tx, shop_id, previous_colour.as_deref(), &new, now).await?;
+            let details = json!({"from": previous_colour, "to": new.colour, "score": new.score});
+            append_feed(
+                &mut tx,
+                self.backend(),
+                "colour_changed",
+                shop_id,
+                &details,
+                now,
+            )
+            .await?;
+        }
+        if let Some(from) = &previous_colour {
+            let (zh, en) = colour_notice(from, &new.colour);
+            let notice = NewNotice {
+                shop_id,
+                kind: "colour_changed",
+                hazard_id: None,
+                dedupe_key: format!("colour:{snapshot_id}"),
+                message_zh: zh,
+                message_en: en,
+            };
+            add_notice(&mut tx, &notice, now).await?;
         }
         tx.commit().await?;
         Ok(Ok(Rescored {
@@ -373,6 +396,18 @@ async fn load_evidence(
             .map(|(r, at, c)| (r, at, c == 1))
             .collect(),
     })
+}
+
+fn colour_notice(from: &str, to: &str) -> (String, String) {
+    let zh = |c: &str| match c {
+        "green" => "绿码",
+        "yellow" => "黄码",
+        _ => "红码",
+    };
+    (
+        format!("您的店铺码由{}变为{}，请查看原因和整改建议", zh(from), zh(to)),
+        format!("Your shop's code changed from {from} to {to}: see the reasons and the way back to green"),
+    )
 }
 
 async fn record_code_change(

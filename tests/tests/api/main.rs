@@ -1,6 +1,7 @@
 //! End-to-end API tests; every test runs on SQLite and on PostgreSQL, each on a fresh database.
 
 mod concurrency;
+mod enforcement;
 mod errors;
 mod evidence_errors;
 mod evidence_loop;

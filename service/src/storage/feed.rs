@@ -1,0 +1,127 @@
+//! The outbox tables written beside a change: the owner's notices and the feed other systems follow.
+
+use serde_json::Value;
+use sqlx::{Any, FromRow, Transaction};
+
+use super::sql::{Arg, Statement};
+use super::{Backend, Store};
+use crate::domain::page::{Page, PageRequest};
+
+/// Feed entries must become visible in id order, or a follower paging by id could skip one that
+/// committed late. SQLite's write lock already serialises writers; on PostgreSQL this advisory lock,
+/// held to commit, does the same for feed writers only.
+const FEED_LOCK_KEY: i64 = 0x5C_FEED;
+
+/// A notice for the owner (an outbox row; delivery channels read it).
+#[derive(Debug, Clone, FromRow)]
+pub struct NoticeRecord {
+    pub id: i64,
+    pub shop_id: i64,
+    pub kind: String,
+    pub at: i64,
+    pub hazard_id: Option<i64>,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+/// A feed entry.
+#[derive(Debug, Clone, FromRow)]
+pub struct FeedRecord {
+    pub id: i64,
+    pub at: i64,
+    #[sqlx(rename = "type")]
+    pub kind: String,
+    pub shop_id: i64,
+    pub details: String,
+}
+
+/// A notice to add; `dedupe_key` makes adding it twice a no-op.
+#[derive(Debug, Clone)]
+pub struct NewNotice<'a> {
+    pub shop_id: i64,
+    pub kind: &'a str,
+    pub hazard_id: Option<i64>,
+    pub dedupe_key: String,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+/// Adds a notice unless one with the same key exists; answers whether it was added.
+pub(crate) async fn add_notice(
+    tx: &mut Transaction<'static, Any>,
+    notice: &NewNotice<'_>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let added: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO notices (shop_id, kind, at, hazard_id, dedupe_key, message_zh, message_en) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(notice.shop_id)
+    .bind(notice.kind)
+    .bind(now)
+    .bind(notice.hazard_id)
+    .bind(notice.dedupe_key.as_str())
+    .bind(notice.message_zh.as_str())
+    .bind(notice.message_en.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(added.is_some())
+}
+
+/// Appends a feed entry inside the caller's transaction.
+pub(crate) async fn append_feed(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    kind: &str,
+    shop_id: i64,
+    details: &Value,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(FEED_LOCK_KEY)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query("INSERT INTO feed (at, type, shop_id, details) VALUES ($1, $2, $3, $4)")
+        .bind(now)
+        .bind(kind)
+        .bind(shop_id)
+        .bind(details.to_string())
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+impl Store {
+    /// A shop's notices, oldest first.
+    pub async fn shop_notices(
+        &self,
+        shop_id: i64,
+        page: PageRequest,
+    ) -> Result<Page<NoticeRecord>, sqlx::Error> {
+        let mut st = Statement::new(
+            "SELECT id, shop_id, kind, at, hazard_id, message_zh, message_en FROM notices WHERE shop_id = ",
+        );
+        st.bind(Arg::Int(shop_id));
+        if let Some(after) = page.after {
+            st.push(" AND id > ").bind(Arg::Int(after.last_id()));
+        }
+        st.push(" ORDER BY id LIMIT ")
+            .bind(Arg::Int(i64::from(page.limit.get()) + 1));
+        let rows = st.query_as::<NoticeRecord>().fetch_all(self.pool()).await?;
+        Ok(Page::from_rows(rows, page.limit, |r| r.id))
+    }
+
+    /// The feed after a position, in order.
+    pub async fn feed(&self, page: PageRequest) -> Result<Page<FeedRecord>, sqlx::Error> {
+        let mut st = Statement::new("SELECT id, at, type, shop_id, details FROM feed WHERE 1 = 1");
+        if let Some(after) = page.after {
+            st.push(" AND id > ").bind(Arg::Int(after.last_id()));
+        }
+        st.push(" ORDER BY id LIMIT ")
+            .bind(Arg::Int(i64::from(page.limit.get()) + 1));
+        let rows = st.query_as::<FeedRecord>().fetch_all(self.pool()).await?;
+        Ok(Page::from_rows(rows, page.limit, |r| r.id))
+    }
+}
