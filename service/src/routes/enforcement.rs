@@ -95,6 +95,18 @@ pub struct CaseView {
     pub hazards: Vec<HazardView>,
     pub steps: Vec<StepView>,
     pub actions: Vec<ActionView>,
+    /// The notices the owner was sent (the first 200).
+    pub notices: Vec<NoticeView>,
+    /// The shop's score changes (the first 200).
+    pub score_history: Vec<ScorePoint>,
+}
+
+/// One change of the shop's score.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScorePoint {
+    pub at: String,
+    pub score: i64,
+    pub colour: String,
 }
 
 async fn case_view(state: &AppState, case: CaseRecord) -> Result<CaseView, ApiError> {
@@ -116,6 +128,17 @@ async fn case_view(state: &AppState, case: CaseRecord) -> Result<CaseView, ApiEr
         .into_iter()
         .map(ActionView::from)
         .collect();
+    let first_page = PageRequest::parse(None, Some(crate::domain::page::MAX_LIMIT))?;
+    let notices = state
+        .store
+        .shop_notices(case.shop_id, first_page)
+        .await?
+        .items;
+    let history = state
+        .store
+        .score_history(case.shop_id, first_page)
+        .await?
+        .items;
     Ok(CaseView {
         id: case.id,
         shop_id: case.shop_id,
@@ -128,6 +151,15 @@ async fn case_view(state: &AppState, case: CaseRecord) -> Result<CaseView, ApiEr
         hazards: HazardView::from_records(hazards, now)?,
         steps,
         actions,
+        notices: notices.into_iter().map(NoticeView::from).collect(),
+        score_history: history
+            .into_iter()
+            .map(|p| ScorePoint {
+                at: rfc3339(p.at),
+                score: p.score,
+                colour: p.colour,
+            })
+            .collect(),
     })
 }
 

@@ -138,6 +138,22 @@ async fn a_hazard_climbs_every_rung_into_a_case_that_closes_itself_once_fixed(ba
             ("referral".to_owned(), deadline + Duration::hours(336)),
         ]
     );
+    let colours: Vec<&str> = story.body["score_history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["colour"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        colours.last(),
+        Some(&"red"),
+        "the case shows the score history: {colours:?}"
+    );
+    assert!(story.body["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["kind"] == "referral"));
     let notices = app
         .get(&format!("/v1/shops/{}/notices", s.id), Some(&s.owner))
         .await;
