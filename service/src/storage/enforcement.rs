@@ -8,7 +8,7 @@ use sqlx::FromRow;
 
 use super::events::{self, Actor, NewEvent};
 use super::feed::{add_notice, append_feed, NewNotice};
-use super::hazards::HazardRecord;
+use super::hazards::{HazardRecord, COLUMNS as HAZARD_COLUMNS};
 use super::sql::{Arg, Statement};
 use super::Store;
 use crate::domain::page::RankCursor;
@@ -51,10 +51,6 @@ pub struct ActionRecord {
 
 const CASE_COLUMNS: &str =
     "id, shop_id, status, reason, severity_rank, opened_at, closed_at, outcome";
-const HAZARD_COLUMNS: &str =
-    "h.id, h.shop_id, h.source, h.source_id, h.item_id, h.hazard_type, h.severity, \
-     h.description, h.evidence, h.observed_at, h.deadline, h.status, h.rectified_at, h.closed_at, \
-     h.excluded, h.created_at, h.updated_at";
 
 /// A case the sweep should open.
 #[derive(Debug, Clone)]

@@ -34,7 +34,8 @@ pub struct HazardRecord {
     pub updated_at: i64,
 }
 
-const COLUMNS: &str =
+/// The columns of a [`HazardRecord`], over `hazards h` (shared by every query that reads hazards).
+pub(crate) const COLUMNS: &str =
     "h.id, h.shop_id, h.source, h.source_id, h.item_id, h.hazard_type, h.severity, \
      h.description, h.evidence, h.observed_at, h.deadline, h.status, h.rectified_at, h.closed_at, \
      h.excluded, h.created_at, h.updated_at";

@@ -7,7 +7,7 @@ use sqlx::{Any, FromRow, Transaction};
 
 use super::events::{self, Actor, NewEvent};
 use super::feed::{add_notice, append_feed, NewNotice};
-use super::hazards::HazardRecord;
+use super::hazards::{HazardRecord, COLUMNS as HAZARD_COLUMNS};
 use super::inspections::{PatrolRecord, SelfCheckRecord};
 use super::sql::{Arg, Statement};
 use super::{Backend, Store};
@@ -339,11 +339,9 @@ async fn load_evidence(
         .bind(shop_id)
         .fetch_one(&mut **tx)
         .await?;
-    let hazards: Vec<HazardRecord> = sqlx::query_as(
-        "SELECT id, shop_id, source, source_id, item_id, hazard_type, severity, description, evidence, \
-         observed_at, deadline, status, rectified_at, closed_at, excluded, created_at, updated_at \
-         FROM hazards WHERE shop_id = $1 ORDER BY id",
-    )
+    let hazards: Vec<HazardRecord> = sqlx::query_as(&format!(
+        "SELECT {HAZARD_COLUMNS} FROM hazards h WHERE h.shop_id = $1 ORDER BY h.id"
+    ))
     .bind(shop_id)
     .fetch_all(&mut **tx)
     .await?;
