@@ -31,6 +31,7 @@
 #![warn(missing_docs)]
 
 mod assess;
+mod calendar;
 mod characteristics;
 mod colour;
 mod error;
@@ -40,9 +41,11 @@ mod explain;
 mod path;
 mod policy;
 mod scorecard;
+mod text;
 mod time;
 
 pub use assess::{assess, Assessment};
+pub use calendar::Day;
 pub use characteristics::{characteristics, Characteristics, Overdue};
 pub use colour::{verified_clean_reinspection, Colour, ColourDecision, ColourRule, PreviousCode};
 pub use error::{PolicyError, RatingError};
@@ -58,4 +61,5 @@ pub use policy::{
     ProvisionalRule, ValidPolicy, ViolationWeights, DEFAULT_POLICY_TOML,
 };
 pub use scorecard::{Bin, CharacteristicCard, CharacteristicId, Direction, Scorecard};
+pub use text::{days_in_words, duration_words, severity_words, Text};
 pub use time::{Timestamp, MS_PER_DAY, MS_PER_HOUR};
