@@ -57,8 +57,8 @@ pub use evidence::{
 pub use explain::{CharacteristicPoints, Reason, ReasonCode, MAX_REASONS};
 pub use path::{Action, Step, MAX_PATH_STEPS, SIMULATED_PATROL_ID};
 pub use policy::{
-    hazard_deadline, BySeverity, ColourThresholds, EnforcementRule, EscalationHours, Policy,
-    ProvisionalRule, ValidPolicy, ViolationWeights, DEFAULT_POLICY_TOML,
+    hazard_deadline, AlertRule, BySeverity, ColourThresholds, EnforcementRule, EscalationHours,
+    Policy, ProvisionalRule, ValidPolicy, ViolationWeights, DEFAULT_POLICY_TOML,
 };
 pub use scorecard::{Bin, CharacteristicCard, CharacteristicId, Direction, Scorecard};
 pub use text::{days_in_words, duration_words, severity_words, Text};

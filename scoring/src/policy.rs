@@ -112,6 +112,25 @@ impl Default for EnforcementRule {
     }
 }
 
+/// How far ahead an owner is warned (the owner's alerts; not used by scoring).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertRule {
+    /// Warn of a tracked item (extinguisher, licence, certificate) this many days before it expires.
+    pub expiry_lead_days: u32,
+    /// Warn of a hazard's deadline this many hours before it.
+    pub deadline_lead_hours: u32,
+}
+
+impl Default for AlertRule {
+    fn default() -> Self {
+        Self {
+            expiry_lead_days: 30,
+            deadline_lead_hours: 24,
+        }
+    }
+}
+
 /// Every number the scoring engine uses, as data. Not yet checked; see [`Policy::validate`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -145,6 +164,9 @@ pub struct Policy {
     /// The repeated-red rule for enforcement cases (defaulted for policies stored before it existed).
     #[serde(default)]
     pub enforcement: EnforcementRule,
+    /// How far ahead owners are warned (defaulted for policies stored before it existed).
+    #[serde(default)]
+    pub alerts: AlertRule,
 }
 
 impl Policy {
@@ -218,6 +240,15 @@ impl Policy {
         positive(
             "enforcement.repeated_red_window_days",
             f64::from(self.enforcement.repeated_red_window_days),
+        )?;
+        // A zero lead would warn only once it is too late to act.
+        positive(
+            "alerts.expiry_lead_days",
+            f64::from(self.alerts.expiry_lead_days),
+        )?;
+        positive(
+            "alerts.deadline_lead_hours",
+            f64::from(self.alerts.deadline_lead_hours),
         )?;
         self.scorecard.validate()?;
         Ok(ValidPolicy(self))
@@ -366,7 +397,7 @@ mod tests {
     #[test]
     fn invalid_policies_are_rejected_naming_the_field() {
         type Edit = fn(&mut Policy);
-        let cases: [(&str, Edit); 8] = [
+        let cases: [(&str, Edit); 10] = [
             ("version", |p| p.version = " ".into()),
             ("half_life_days.major", |p| p.half_life_days.major = 0.0),
             ("deadline_hours", |p| p.deadline_hours.critical = 500),
@@ -376,6 +407,10 @@ mod tests {
             ("rating_prior_weight", |p| p.rating_prior_weight = f64::NAN),
             ("colours.red_below", |p| p.colours.red_below = 900),
             ("escalation_hours", |p| p.escalation_hours.warning = 0),
+            ("alerts.expiry_lead_days", |p| p.alerts.expiry_lead_days = 0),
+            ("alerts.deadline_lead_hours", |p| {
+                p.alerts.deadline_lead_hours = 0
+            }),
             ("scorecard.characteristics", |p| {
                 let first = p.scorecard.characteristics[0].clone();
                 p.scorecard.characteristics.push(first);
@@ -394,6 +429,32 @@ mod tests {
                 "{field}: got {err:?}"
             );
         }
+    }
+
+    #[test]
+    fn default_policy_warns_a_month_and_a_day_ahead() {
+        let p = Policy::default_policy().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.alerts, AlertRule::default());
+        assert_eq!(
+            (p.alerts.expiry_lead_days, p.alerts.deadline_lead_hours),
+            (30, 24)
+        );
+    }
+
+    #[test]
+    fn a_policy_stored_before_alerts_existed_gets_the_default_leads() {
+        let start = DEFAULT_POLICY_TOML.find("[alerts]").unwrap_or(0);
+        let end = DEFAULT_POLICY_TOML[start..]
+            .find("\n\n")
+            .map_or(start, |n| start + n);
+        let older = format!(
+            "{}{}",
+            &DEFAULT_POLICY_TOML[..start],
+            &DEFAULT_POLICY_TOML[end..]
+        );
+        assert!(start > 0 && !older.contains("[alerts]"));
+        let p = ValidPolicy::from_toml_str(&older).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.alerts, AlertRule::default());
     }
 
     #[test]
