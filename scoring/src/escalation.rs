@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::evidence::{Hazard, HazardStatus};
 use crate::policy::ValidPolicy;
+use crate::text::{duration_words, inline_zh, Text};
 use crate::time::Timestamp;
 
 /// A rung of the ladder, in order.
@@ -22,6 +23,9 @@ pub enum EscalationStep {
     /// Referral for enforcement: the shop may get an enforcement case.
     Referral,
 }
+
+/// How many rungs the ladder has (a hazard whose every rung is taken has finished climbing).
+pub const RUNGS: usize = EscalationStep::ALL.len();
 
 impl EscalationStep {
     /// Every rung, lowest first.
@@ -42,6 +46,11 @@ impl EscalationStep {
         }
     }
 
+    /// The rung named `name` (see [`EscalationStep::as_str`]), or `None` for an unknown name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|step| step.as_str() == name)
+    }
+
     /// Hours after the deadline at which this rung is due.
     pub fn hours_after_deadline(self, policy: &ValidPolicy) -> u32 {
         let e = policy.escalation_hours;
@@ -52,31 +61,39 @@ impl EscalationStep {
             EscalationStep::Referral => e.referral,
         }
     }
+}
 
-    /// The notice the owner gets, in Chinese and English.
-    pub fn message(self, hazard_description: &str) -> (String, String) {
-        let (zh, en) = match self {
-            EscalationStep::Reminder => (
-                "整改期限已过，请尽快整改并提交整改材料",
-                "The deadline has passed: fix it and submit the rectification",
+/// The notice the owner gets when `step` is taken, worded from the policy's timers so the words
+/// always match the clock that fired them.
+pub fn step_notice(step: EscalationStep, policy: &ValidPolicy, hazard_description: &str) -> Text {
+    let after = duration_words(step.hours_after_deadline(policy));
+    let (zh, en) = match step {
+        EscalationStep::Reminder => (
+            "整改期限已过，请尽快整改并提交整改材料".to_owned(),
+            "The deadline has passed: fix it and submit the rectification".to_owned(),
+        ),
+        EscalationStep::Warning => (
+            format!("警告：隐患逾期{}仍未整改", inline_zh(&after.zh)),
+            format!(
+                "Warning: the hazard is still unfixed {} after its deadline",
+                after.en
             ),
-            EscalationStep::Warning => (
-                "警告：隐患逾期三天仍未整改",
-                "Warning: the hazard is still unfixed three days after its deadline",
+        ),
+        EscalationStep::Summons => (
+            "约谈通知：请到市场监管所接受约谈".to_owned(),
+            "Summons: the market regulator asks you to attend an interview".to_owned(),
+        ),
+        EscalationStep::Referral => (
+            format!("已移送执法：隐患逾期{}未整改", inline_zh(&after.zh)),
+            format!(
+                "Referred for enforcement: the hazard is unfixed {} after its deadline",
+                after.en
             ),
-            EscalationStep::Summons => (
-                "约谈通知：请到市场监管所接受约谈",
-                "Summons: the market regulator asks you to attend an interview",
-            ),
-            EscalationStep::Referral => (
-                "已移送执法：隐患逾期两周未整改",
-                "Referred for enforcement: the hazard is unfixed two weeks after its deadline",
-            ),
-        };
-        (
-            format!("{zh}（{hazard_description}）"),
-            format!("{en} ({hazard_description})"),
-        )
+        ),
+    };
+    Text {
+        zh: format!("{zh}（{hazard_description}）"),
+        en: format!("{en} ({hazard_description})"),
     }
 }
 
@@ -169,6 +186,65 @@ mod tests {
         let mut excluded = hazard(d, HazardStatus::Open);
         excluded.excluded = true;
         assert!(due_steps(&excluded, &policy, late).is_empty());
+    }
+
+    #[test]
+    fn every_rung_parses_back_from_its_name_and_its_serde_name() {
+        assert_eq!(RUNGS, 4);
+        for step in EscalationStep::ALL {
+            assert_eq!(EscalationStep::parse(step.as_str()), Some(step));
+            let json = serde_json::to_string(&step).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", step.as_str()));
+        }
+        assert_eq!(EscalationStep::parse("Warning"), None);
+    }
+
+    #[test]
+    fn notices_name_the_policys_timers() {
+        let policy = Policy::default_policy().unwrap();
+        let warning = step_notice(EscalationStep::Warning, &policy, "exit blocked");
+        assert_eq!(warning.zh, "警告：隐患逾期 3 天仍未整改（exit blocked）");
+        assert_eq!(
+            warning.en,
+            "Warning: the hazard is still unfixed 3 days after its deadline (exit blocked)"
+        );
+        let referral = step_notice(EscalationStep::Referral, &policy, "通道堵塞");
+        assert_eq!(referral.zh, "已移送执法：隐患逾期两周未整改（通道堵塞）");
+        assert_eq!(
+            referral.en,
+            "Referred for enforcement: the hazard is unfixed two weeks after its deadline (通道堵塞)"
+        );
+    }
+
+    #[test]
+    fn changing_the_policys_hours_changes_the_words() {
+        let mut plain = Policy::default_policy().unwrap().into_inner();
+        plain.escalation_hours.warning = 48;
+        plain.escalation_hours.referral = 240;
+        let policy = plain.validate().unwrap();
+        let warning = step_notice(EscalationStep::Warning, &policy, "x");
+        assert!(warning.zh.contains("逾期 2 天"), "{}", warning.zh);
+        assert!(
+            warning.en.contains("unfixed 2 days after"),
+            "{}",
+            warning.en
+        );
+        let referral = step_notice(EscalationStep::Referral, &policy, "x");
+        assert!(referral.zh.contains("逾期 10 天"), "{}", referral.zh);
+        assert!(referral.en.contains("10 days after"), "{}", referral.en);
+    }
+
+    #[test]
+    fn each_notice_is_in_one_language_around_the_quoted_description() {
+        use crate::text::tests::{has_han, has_latin};
+        let policy = Policy::default_policy().unwrap();
+        for step in EscalationStep::ALL {
+            let zh = step_notice(step, &policy, "灭火器过期").zh;
+            let en = step_notice(step, &policy, "extinguisher expired").en;
+            assert!(!has_latin(&zh), "{zh}");
+            assert!(!has_han(&en), "{en}");
+            assert!(zh.ends_with("（灭火器过期）") && en.ends_with(" (extinguisher expired)"));
+        }
     }
 
     #[test]

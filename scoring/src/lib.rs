@@ -49,7 +49,7 @@ pub use calendar::Day;
 pub use characteristics::{characteristics, Characteristics, Overdue};
 pub use colour::{verified_clean_reinspection, Colour, ColourDecision, ColourRule, PreviousCode};
 pub use error::{PolicyError, RatingError};
-pub use escalation::{due_steps, repeated_red, EscalationStep};
+pub use escalation::{due_steps, repeated_red, step_notice, EscalationStep, RUNGS};
 pub use evidence::{
     is_overdue, DistrictContext, Evidence, Hazard, HazardSource, HazardState, HazardStatus, Patrol,
     PatrolKind, Rating, Review, SelfCheck, Severity,

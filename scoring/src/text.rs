@@ -71,6 +71,16 @@ pub(crate) fn severity_zh(severity: Severity) -> &'static str {
     }
 }
 
+/// `words` set inside a Chinese sentence: Chinese typesetting puts a space between a Han character
+/// and an Arabic numeral, so "逾期 3 天" but "逾期一周".
+pub(crate) fn inline_zh(words: &str) -> String {
+    if words.starts_with(|c: char| c.is_ascii_digit()) {
+        format!(" {words}")
+    } else {
+        words.to_owned()
+    }
+}
+
 fn counted(n: u32, zh_unit: &str, one: &str, many: &str) -> Text {
     Text::new(
         format!("{n} {zh_unit}"),
@@ -136,6 +146,12 @@ pub(crate) mod tests {
             assert!(words.en.ends_with("hazard") && !has_han(&words.en));
         }
         assert_eq!(severity_words(Severity::Critical).en, "serious hazard");
+    }
+
+    #[test]
+    fn numbers_inside_chinese_are_set_off_by_a_space() {
+        assert_eq!(inline_zh("3 天"), " 3 天");
+        assert_eq!(inline_zh("一周"), "一周");
     }
 
     #[test]
