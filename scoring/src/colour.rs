@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::characteristics::Characteristics;
 use crate::evidence::{Evidence, HazardState};
 use crate::policy::ValidPolicy;
+use crate::text::Text;
 use crate::time::Timestamp;
 
 /// The code on the shop's door. Ordered worst first, so `max` is the better colour.
@@ -21,6 +22,47 @@ pub enum Colour {
     Yellow,
     /// In good standing.
     Green,
+}
+
+impl Colour {
+    /// Every colour, worst first.
+    pub const ALL: [Colour; 3] = [Colour::Red, Colour::Yellow, Colour::Green];
+
+    /// The stable name (storage and API).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Colour::Red => "red",
+            Colour::Yellow => "yellow",
+            Colour::Green => "green",
+        }
+    }
+
+    /// The colour named `name` (see [`Colour::as_str`]), or `None` for an unknown name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
+    /// The code's name as an owner reads it.
+    fn words(self) -> Text {
+        let zh = match self {
+            Colour::Red => "红码",
+            Colour::Yellow => "黄码",
+            Colour::Green => "绿码",
+        };
+        Text::new(zh, self.as_str())
+    }
+}
+
+/// The notice an owner gets when the shop's code changes colour.
+pub fn colour_notice(from: Colour, to: Colour) -> Text {
+    let (from, to) = (from.words(), to.words());
+    Text {
+        zh: format!("您的店铺码由{}变为{}，请查看原因和整改建议", from.zh, to.zh),
+        en: format!(
+            "Your shop's code changed from {} to {}: see the reasons and the way back to green",
+            from.en, to.en
+        ),
+    }
 }
 
 /// The colour in force just before the instant being scored, and since when.
@@ -162,4 +204,29 @@ pub fn verified_clean_reinspection(
 pub(crate) fn is_provisional(c: &Characteristics, policy: &ValidPolicy) -> bool {
     c.tenure_days < i64::from(policy.provisional.max_days_registered)
         && c.evidence_count < policy.provisional.min_evidence
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_colour_parses_back_from_its_name_and_its_serde_name() {
+        for colour in Colour::ALL {
+            assert_eq!(Colour::parse(colour.as_str()), Some(colour));
+            let json = serde_json::to_string(&colour).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", colour.as_str()));
+        }
+        assert_eq!(Colour::parse("amber"), None);
+    }
+
+    #[test]
+    fn a_colour_change_is_announced_in_both_languages() {
+        let notice = colour_notice(Colour::Green, Colour::Red);
+        assert_eq!(notice.zh, "您的店铺码由绿码变为红码，请查看原因和整改建议");
+        assert_eq!(
+            notice.en,
+            "Your shop's code changed from green to red: see the reasons and the way back to green"
+        );
+    }
 }

@@ -121,11 +121,6 @@ pub fn due_steps(
         .collect()
 }
 
-/// Whether turning red `red_spells` times within the policy's window calls for a case.
-pub fn repeated_red(policy: &ValidPolicy, red_spells: u32) -> bool {
-    red_spells >= policy.enforcement.repeated_red_count
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,12 +240,5 @@ mod tests {
             assert!(!has_han(&en), "{en}");
             assert!(zh.ends_with("（灭火器过期）") && en.ends_with(" (extinguisher expired)"));
         }
-    }
-
-    #[test]
-    fn three_red_spells_make_a_pattern() {
-        let policy = Policy::default_policy().unwrap();
-        assert!(!repeated_red(&policy, 2));
-        assert!(repeated_red(&policy, 3));
     }
 }

@@ -34,6 +34,7 @@ mod assess;
 mod calendar;
 mod characteristics;
 mod colour;
+mod enforcement;
 mod error;
 mod escalation;
 mod evidence;
@@ -47,9 +48,15 @@ mod time;
 pub use assess::{assess, Assessment};
 pub use calendar::Day;
 pub use characteristics::{characteristics, Characteristics, Overdue};
-pub use colour::{verified_clean_reinspection, Colour, ColourDecision, ColourRule, PreviousCode};
+pub use colour::{
+    colour_notice, verified_clean_reinspection, Colour, ColourDecision, ColourRule, PreviousCode,
+};
+pub use enforcement::{
+    case_closes_itself, case_notice, case_to_open, repeated_red, severity_rank, summons_pending,
+    CaseActionKind, CaseFacts, CaseHazard, CaseOpening, CaseReason, CaseStatus, ShopFacts,
+};
 pub use error::{PolicyError, RatingError};
-pub use escalation::{due_steps, repeated_red, step_notice, EscalationStep, RUNGS};
+pub use escalation::{due_steps, step_notice, EscalationStep, RUNGS};
 pub use evidence::{
     is_overdue, DistrictContext, Evidence, Hazard, HazardSource, HazardState, HazardStatus, Patrol,
     PatrolKind, Rating, Review, SelfCheck, Severity,
