@@ -30,6 +30,7 @@
 
 #![warn(missing_docs)]
 
+mod alerts;
 mod assess;
 mod calendar;
 mod characteristics;
@@ -45,6 +46,7 @@ mod scorecard;
 mod text;
 mod time;
 
+pub use alerts::{alerts, Alert, AlertDue, AlertHazard, AlertKind, TrackedItem};
 pub use assess::{assess, Assessment};
 pub use calendar::Day;
 pub use characteristics::{characteristics, Characteristics, Overdue};
