@@ -8,65 +8,36 @@ use serde::{Deserialize, Serialize};
 use crate::characteristics::Characteristics;
 use crate::evidence::Severity;
 use crate::policy::ValidPolicy;
-use crate::scorecard::CharacteristicId;
+use crate::scorecard::{with_characteristics, CharacteristicId};
 
 /// At most this many reasons are given: more would not be read.
 pub const MAX_REASONS: usize = 4;
 
-/// Stable reason code: one per characteristic, plus the provisional notice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReasonCode {
-    /// See [`CharacteristicId::OverdueCriticalHazards`].
-    OverdueCriticalHazards,
-    /// See [`CharacteristicId::OverdueMajorHazards`].
-    OverdueMajorHazards,
-    /// See [`CharacteristicId::OverdueMinorHazards`].
-    OverdueMinorHazards,
-    /// See [`CharacteristicId::DaysOverdue`].
-    DaysOverdue,
-    /// See [`CharacteristicId::OpenHazards`].
-    OpenHazards,
-    /// See [`CharacteristicId::PastViolations`].
-    PastViolations,
-    /// See [`CharacteristicId::SelfCheckHonesty`].
-    SelfCheckHonesty,
-    /// See [`CharacteristicId::VerifiedTipOffs`].
-    VerifiedTipOffs,
-    /// See [`CharacteristicId::RectificationTimeliness`].
-    RectificationTimeliness,
-    /// See [`CharacteristicId::SelfCheckDiligence`].
-    SelfCheckDiligence,
-    /// See [`CharacteristicId::PublicRating`].
-    PublicRating,
-    /// See [`CharacteristicId::CleanPatrols`].
-    CleanPatrols,
-    /// See [`CharacteristicId::Tenure`].
-    Tenure,
-    /// A new shop with little evidence: the score starts neutral and the code is provisional.
-    ProvisionalLittleEvidence,
-}
-
-impl From<CharacteristicId> for ReasonCode {
-    fn from(id: CharacteristicId) -> Self {
-        use CharacteristicId as C;
-        match id {
-            C::OverdueCriticalHazards => Self::OverdueCriticalHazards,
-            C::OverdueMajorHazards => Self::OverdueMajorHazards,
-            C::OverdueMinorHazards => Self::OverdueMinorHazards,
-            C::DaysOverdue => Self::DaysOverdue,
-            C::OpenHazards => Self::OpenHazards,
-            C::PastViolations => Self::PastViolations,
-            C::SelfCheckHonesty => Self::SelfCheckHonesty,
-            C::VerifiedTipOffs => Self::VerifiedTipOffs,
-            C::RectificationTimeliness => Self::RectificationTimeliness,
-            C::SelfCheckDiligence => Self::SelfCheckDiligence,
-            C::PublicRating => Self::PublicRating,
-            C::CleanPatrols => Self::CleanPatrols,
-            C::Tenure => Self::Tenure,
+macro_rules! declare_reason_code {
+    ($($(#[$doc:meta])* $name:ident = $text:literal,)*) => {
+        /// Stable reason code: one per characteristic, plus the provisional notice.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum ReasonCode {
+            $(
+                #[doc = concat!("See [`CharacteristicId::", stringify!($name), "`].")]
+                #[serde(rename = $text)]
+                $name,
+            )*
+            /// A new shop with little evidence: the score starts neutral and the code is provisional.
+            #[serde(rename = "provisional_little_evidence")]
+            ProvisionalLittleEvidence,
         }
-    }
+
+        impl From<CharacteristicId> for ReasonCode {
+            fn from(id: CharacteristicId) -> Self {
+                match id {
+                    $(CharacteristicId::$name => Self::$name,)*
+                }
+            }
+        }
+    };
 }
+with_characteristics!(declare_reason_code);
 
 /// Points one characteristic earned against the most it could have.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -326,5 +297,29 @@ fn evidence_text(
             format!("注册 {} 天", c.tenure_days),
             Vec::new(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_characteristics_reason_code_keeps_its_stable_name() {
+        for id in CharacteristicId::ALL {
+            let name = format!("\"{}\"", id.as_str());
+            let code = ReasonCode::from(id);
+            assert_eq!(serde_json::to_string(&id).ok(), Some(name.clone()));
+            assert_eq!(serde_json::to_string(&code).ok(), Some(name.clone()));
+            assert_eq!(serde_json::from_str::<ReasonCode>(&name).ok(), Some(code));
+        }
+        assert_eq!(
+            serde_json::to_string(&ReasonCode::ProvisionalLittleEvidence).ok(),
+            Some("\"provisional_little_evidence\"".to_owned())
+        );
+        assert_eq!(
+            serde_json::to_string(&ReasonCode::VerifiedTipOffs).ok(),
+            Some("\"verified_tip_offs\"".to_owned())
+        );
     }
 }

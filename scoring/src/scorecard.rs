@@ -7,38 +7,66 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::PolicyError;
 
-/// A characteristic the engine can compute. The declaration order is the fixed tie-break order for
-/// reasons: hard safety facts first, reputation last.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CharacteristicId {
-    /// Number of overdue critical hazards.
-    OverdueCriticalHazards,
-    /// Number of overdue major hazards.
-    OverdueMajorHazards,
-    /// Number of overdue minor hazards.
-    OverdueMinorHazards,
-    /// Started days the longest-overdue hazard is past its deadline.
-    DaysOverdue,
-    /// Severity-weighted count of open hazards not yet overdue (awaiting verification included).
-    OpenHazards,
-    /// Decayed, severity- and source-weighted load of past violations.
-    PastViolations,
-    /// Self-check passes contradicted by a patrol within the honesty window.
-    SelfCheckHonesty,
-    /// Verified tip-offs within the look-back window.
-    VerifiedTipOffs,
-    /// Share of due or closed hazards fixed by their deadline.
-    RectificationTimeliness,
-    /// Days since the last self-check divided by the expected cadence.
-    SelfCheckDiligence,
-    /// Public rating shrunk towards the district prior.
-    PublicRating,
-    /// Clean patrols within the look-back window.
-    CleanPatrols,
-    /// Days since registration.
-    Tenure,
+/// Calls the macro `$then` with every characteristic in tie-break order, as `/// doc` then
+/// `Variant = "stable_name",`, so the enums keyed by characteristic ([`CharacteristicId`],
+/// [`crate::ReasonCode`]) are declared from this one list and cannot drift apart.
+macro_rules! with_characteristics {
+    ($then:ident) => {
+        $then! {
+            /// Number of overdue critical hazards.
+            OverdueCriticalHazards = "overdue_critical_hazards",
+            /// Number of overdue major hazards.
+            OverdueMajorHazards = "overdue_major_hazards",
+            /// Number of overdue minor hazards.
+            OverdueMinorHazards = "overdue_minor_hazards",
+            /// Started days the longest-overdue hazard is past its deadline.
+            DaysOverdue = "days_overdue",
+            /// Severity-weighted count of open hazards not yet overdue (awaiting verification included).
+            OpenHazards = "open_hazards",
+            /// Decayed, severity- and source-weighted load of past violations.
+            PastViolations = "past_violations",
+            /// Self-check passes contradicted by a patrol within the honesty window.
+            SelfCheckHonesty = "self_check_honesty",
+            /// Verified tip-offs within the look-back window.
+            VerifiedTipOffs = "verified_tip_offs",
+            /// Share of due or closed hazards fixed by their deadline.
+            RectificationTimeliness = "rectification_timeliness",
+            /// Days since the last self-check divided by the expected cadence.
+            SelfCheckDiligence = "self_check_diligence",
+            /// Public rating shrunk towards the district prior.
+            PublicRating = "public_rating",
+            /// Clean patrols within the look-back window.
+            CleanPatrols = "clean_patrols",
+            /// Days since registration.
+            Tenure = "tenure",
+        }
+    };
 }
+pub(crate) use with_characteristics;
+
+macro_rules! declare_characteristic_id {
+    ($($(#[$doc:meta])* $name:ident = $text:literal,)*) => {
+        /// A characteristic the engine can compute. The declaration order is the fixed tie-break
+        /// order for reasons: hard safety facts first, reputation last.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum CharacteristicId {
+            $($(#[$doc])* #[serde(rename = $text)] $name,)*
+        }
+
+        impl CharacteristicId {
+            /// Every characteristic, in tie-break order.
+            pub const ALL: [CharacteristicId; 13] = [$(Self::$name,)*];
+
+            /// The snake_case name used in policies and outputs.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$name => $text,)*
+                }
+            }
+        }
+    };
+}
+with_characteristics!(declare_characteristic_id);
 
 /// Which way a characteristic's value is good; bin points must follow it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,23 +78,6 @@ pub enum Direction {
 }
 
 impl CharacteristicId {
-    /// Every characteristic, in tie-break order.
-    pub const ALL: [CharacteristicId; 13] = [
-        Self::OverdueCriticalHazards,
-        Self::OverdueMajorHazards,
-        Self::OverdueMinorHazards,
-        Self::DaysOverdue,
-        Self::OpenHazards,
-        Self::PastViolations,
-        Self::SelfCheckHonesty,
-        Self::VerifiedTipOffs,
-        Self::RectificationTimeliness,
-        Self::SelfCheckDiligence,
-        Self::PublicRating,
-        Self::CleanPatrols,
-        Self::Tenure,
-    ];
-
     /// The declared direction; checked against bin points so the score is monotone in the evidence.
     pub fn direction(self) -> Direction {
         match self {
@@ -75,25 +86,6 @@ impl CharacteristicId {
             | Self::CleanPatrols
             | Self::Tenure => Direction::HigherIsBetter,
             _ => Direction::HigherIsWorse,
-        }
-    }
-
-    /// The snake_case name used in policies and outputs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::OverdueCriticalHazards => "overdue_critical_hazards",
-            Self::OverdueMajorHazards => "overdue_major_hazards",
-            Self::OverdueMinorHazards => "overdue_minor_hazards",
-            Self::DaysOverdue => "days_overdue",
-            Self::OpenHazards => "open_hazards",
-            Self::PastViolations => "past_violations",
-            Self::SelfCheckHonesty => "self_check_honesty",
-            Self::VerifiedTipOffs => "verified_tip_offs",
-            Self::RectificationTimeliness => "rectification_timeliness",
-            Self::SelfCheckDiligence => "self_check_diligence",
-            Self::PublicRating => "public_rating",
-            Self::CleanPatrols => "clean_patrols",
-            Self::Tenure => "tenure",
         }
     }
 }
