@@ -9,6 +9,7 @@ use crate::characteristics::Characteristics;
 use crate::evidence::Severity;
 use crate::policy::ValidPolicy;
 use crate::scorecard::{with_characteristics, CharacteristicId};
+use crate::text::severity_zh;
 
 /// At most this many reasons are given: more would not be read.
 pub const MAX_REASONS: usize = 4;
@@ -116,13 +117,14 @@ pub(crate) fn reasons(
     out
 }
 
-/// English and Chinese names of a severity.
+/// English and Chinese names of a severity (the Chinese one as [`severity_zh`] words it).
 pub(crate) fn severity_names(s: Severity) -> (&'static str, &'static str) {
-    match s {
-        Severity::Critical => ("critical", "重大"),
-        Severity::Major => ("major", "较大"),
-        Severity::Minor => ("minor", "一般"),
-    }
+    let en = match s {
+        Severity::Critical => "critical",
+        Severity::Major => "major",
+        Severity::Minor => "minor",
+    };
+    (en, severity_zh(s))
 }
 
 fn plural(n: u32, one: &str, many: &str) -> String {
@@ -178,7 +180,12 @@ fn evidence_text(
                     "{} open, not yet due ({cr} critical, {ma} major, {mi} minor)",
                     plural(n, "hazard", "hazards")
                 ),
-                format!("{n} 项隐患待整改（未到期）：重大 {cr} 项，较大 {ma} 项，一般 {mi} 项"),
+                format!(
+                    "{n} 项隐患待整改（未到期）：{} {cr} 项，{} {ma} 项，{} {mi} 项",
+                    severity_zh(Severity::Critical),
+                    severity_zh(Severity::Major),
+                    severity_zh(Severity::Minor)
+                ),
                 c.open_hazard_ids.clone(),
             )
         }

@@ -28,7 +28,7 @@ fn overdue_critical_hazard_is_the_first_reason_naming_the_hazard_and_days() {
     assert_eq!(r.points_lost, 200);
     assert_eq!(r.hazard_ids, vec![41]);
     assert_eq!(r.en, "1 critical hazard overdue, oldest 3 days");
-    assert_eq!(r.zh, "1 项重大隐患逾期，最长 3 天");
+    assert_eq!(r.zh, "1 项严重隐患逾期，最长 3 天");
 }
 
 #[test]
