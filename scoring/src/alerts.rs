@@ -43,6 +43,11 @@ impl AlertKind {
             AlertKind::Expiring => "expiring",
         }
     }
+
+    /// The kind named `name`, or `None` for an unknown name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
 }
 
 /// When the thing warned of falls due.
@@ -194,7 +199,7 @@ mod tests {
     use super::*;
     use crate::evidence::{HazardSource, HazardStatus, Severity};
     use crate::policy::Policy;
-    use crate::text::tests::{has_han, has_latin};
+    use crate::test_support::{assert_stable_names, has_han, has_latin};
 
     /// 2026-11-24T04:00Z, noon in China; the district's day is 2026-11-24.
     const NOW: Timestamp = Timestamp(1_795_492_800_000);
@@ -237,15 +242,24 @@ mod tests {
         }
     }
 
-    fn hazard_alerts(hazards: &[Hazard], policy: &ValidPolicy) -> Vec<Alert> {
-        let inputs: Vec<AlertHazard<'_>> = hazards
+    fn described<'a>(hazards: &'a [Hazard], description: &'a str) -> Vec<AlertHazard<'a>> {
+        hazards
             .iter()
             .map(|hazard| AlertHazard {
                 hazard,
-                description: "exit blocked",
+                description,
             })
-            .collect();
-        alerts(&inputs, &[], NOW, today(), policy)
+            .collect()
+    }
+
+    fn hazard_alerts(hazards: &[Hazard], policy: &ValidPolicy) -> Vec<Alert> {
+        alerts(
+            &described(hazards, "exit blocked"),
+            &[],
+            NOW,
+            today(),
+            policy,
+        )
     }
 
     fn kind_of(alerts: &[Alert], id: i64) -> Option<AlertKind> {
@@ -392,13 +406,7 @@ mod tests {
             hazard(7, NOW.plus_hours(-1)),
             hazard(2, NOW.plus_hours(-30)),
         ];
-        let inputs: Vec<AlertHazard<'_>> = hazards
-            .iter()
-            .map(|hazard| AlertHazard {
-                hazard,
-                description: "d",
-            })
-            .collect();
+        let inputs = described(&hazards, "d");
         let items = [
             item("late", t.plus_days(9)),
             item("gone", t.plus_days(-3)),
@@ -432,13 +440,7 @@ mod tests {
         let hazards = [hazard(1, NOW.plus_hours(-1)), hazard(2, NOW.plus_hours(1))];
         let items = [item("a", t.plus_days(-1)), item("b", t.plus_days(5))];
         let policy = policy();
-        let zh_hazards: Vec<AlertHazard<'_>> = hazards
-            .iter()
-            .map(|hazard| AlertHazard {
-                hazard,
-                description: "通道堵塞",
-            })
-            .collect();
+        let zh_hazards = described(&hazards, "通道堵塞");
         let zh_items: Vec<TrackedItem<'_>> = items
             .iter()
             .map(|i| TrackedItem {
@@ -449,24 +451,15 @@ mod tests {
         for a in alerts(&zh_hazards, &zh_items, NOW, t, &policy) {
             assert!(!has_latin(&a.text.zh), "{}", a.text.zh);
         }
-        let en_hazards: Vec<AlertHazard<'_>> = hazards
-            .iter()
-            .map(|hazard| AlertHazard {
-                hazard,
-                description: "exit blocked",
-            })
-            .collect();
+        let en_hazards = described(&hazards, "exit blocked");
         for a in alerts(&en_hazards, &items, NOW, t, &policy) {
             assert!(!has_han(&a.text.en), "{}", a.text.en);
         }
     }
 
     #[test]
-    fn alert_kinds_serialize_by_their_stable_names() {
-        for kind in AlertKind::ALL {
-            let json = serde_json::to_string(&kind).unwrap_or_default();
-            assert_eq!(json, format!("\"{}\"", kind.as_str()));
-        }
+    fn alert_kinds_keep_their_stable_names_in_urgency_order() {
+        assert_stable_names(&AlertKind::ALL, AlertKind::as_str, AlertKind::parse);
         let mut sorted = AlertKind::ALL;
         sorted.sort();
         assert_eq!(sorted, AlertKind::ALL);

@@ -126,6 +126,7 @@ mod tests {
     use super::*;
     use crate::evidence::{HazardSource, Severity};
     use crate::policy::Policy;
+    use crate::test_support::{assert_stable_names, has_han, has_latin};
 
     fn hazard(deadline: Timestamp, status: HazardStatus) -> Hazard {
         Hazard {
@@ -184,14 +185,13 @@ mod tests {
     }
 
     #[test]
-    fn every_rung_parses_back_from_its_name_and_its_serde_name() {
+    fn every_rung_keeps_its_stable_name() {
         assert_eq!(RUNGS, 4);
-        for step in EscalationStep::ALL {
-            assert_eq!(EscalationStep::parse(step.as_str()), Some(step));
-            let json = serde_json::to_string(&step).unwrap_or_default();
-            assert_eq!(json, format!("\"{}\"", step.as_str()));
-        }
-        assert_eq!(EscalationStep::parse("Warning"), None);
+        assert_stable_names(
+            &EscalationStep::ALL,
+            EscalationStep::as_str,
+            EscalationStep::parse,
+        );
     }
 
     #[test]
@@ -231,7 +231,6 @@ mod tests {
 
     #[test]
     fn each_notice_is_in_one_language_around_the_quoted_description() {
-        use crate::text::tests::{has_han, has_latin};
         let policy = Policy::default_policy().unwrap();
         for step in EscalationStep::ALL {
             let zh = step_notice(step, &policy, "灭火器过期").zh;

@@ -43,6 +43,8 @@ mod explain;
 mod path;
 mod policy;
 mod scorecard;
+#[cfg(test)]
+mod test_support;
 mod text;
 mod time;
 

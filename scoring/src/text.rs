@@ -89,20 +89,9 @@ fn counted(n: u32, zh_unit: &str, one: &str, many: &str) -> Text {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// Whether `s` contains a Han character (CJK ideographs or CJK punctuation and full-width forms).
-    pub(crate) fn has_han(s: &str) -> bool {
-        s.chars().any(|c| {
-            matches!(c, '\u{3000}'..='\u{303F}' | '\u{3400}'..='\u{9FFF}' | '\u{FF00}'..='\u{FFEF}')
-        })
-    }
-
-    /// Whether `s` contains a Latin letter.
-    pub(crate) fn has_latin(s: &str) -> bool {
-        s.chars().any(|c| c.is_ascii_alphabetic())
-    }
+    use crate::test_support::{has_han, has_latin};
 
     #[test]
     fn durations_are_worded_in_the_largest_whole_unit() {
