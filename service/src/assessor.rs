@@ -1,16 +1,17 @@
-//! The bridge between stored evidence and the pure scoring engine: maps rows to the engine's
+//! The bridge between stored evidence and the pure scoring engine: maps typed rows to the engine's
 //! evidence, holds the policy in force, rescores shops and recomputes past scores.
 
 use std::sync::{Arc, RwLock};
 
 use shopcredit_scoring::{
-    assess, Assessment, Colour, DistrictContext, Evidence, Hazard, HazardSource, HazardStatus,
-    Patrol, PatrolKind, Policy, PreviousCode, Rating, Review, SelfCheck, Severity, Timestamp,
-    ValidPolicy,
+    assess, colour_notice, Assessment, DistrictContext, Evidence, Hazard, Patrol, Policy,
+    PreviousCode, Rating, Review, SelfCheck, Timestamp, ValidPolicy,
 };
 
-use crate::storage::scores::{CurrentScore, EvidenceRows, NewScore, Rescored};
-use crate::storage::Store;
+use crate::domain::score::Colour;
+use crate::storage::hazards::HazardRecord;
+use crate::storage::scores::{CurrentScore, EvidenceRows, NewScore, Rescored, SnapshotRecord};
+use crate::storage::{CorruptRow, Store};
 
 /// Used as the rating prior until the district has any counted review.
 pub const DEFAULT_MEAN_RATING: f64 = 4.0;
@@ -43,10 +44,14 @@ impl PolicyCache {
 /// Why scoring could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum AssessError {
-    #[error("stored evidence is inconsistent: {0}")]
-    BadEvidence(String),
-    #[error("stored policy {0} does not parse: {1}")]
-    BadPolicy(String, String),
+    #[error("stored evidence is inconsistent")]
+    BadEvidence(#[from] CorruptRow),
+    #[error("stored policy {0} does not parse")]
+    BadPolicy(String, #[source] serde_json::Error),
+    #[error("policy {0} is not stored")]
+    MissingPolicy(String),
+    #[error("the shop had no score yet at that time")]
+    NoScoreYet,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -54,7 +59,18 @@ pub enum AssessError {
 /// Parses a stored policy body (JSON).
 pub fn parse_policy(version: &str, body: &str) -> Result<ValidPolicy, AssessError> {
     serde_json::from_str::<ValidPolicy>(body)
-        .map_err(|e| AssessError::BadPolicy(version.to_owned(), e.to_string()))
+        .map_err(|e| AssessError::BadPolicy(version.to_owned(), e))
+}
+
+/// The stored policy of `version`.
+pub async fn stored_policy(
+    store: &Store,
+    version: &str,
+) -> Result<Option<ValidPolicy>, AssessError> {
+    match store.policy(version).await? {
+        Some(record) => Ok(Some(parse_policy(&record.version, &record.body)?)),
+        None => Ok(None),
+    }
 }
 
 /// Seeds the shipped default policy on first start and loads the policy in force.
@@ -70,94 +86,64 @@ pub async fn load_current_policy(store: &Store, now: i64) -> Result<ValidPolicy,
     }
 }
 
-fn parse_colour(text: &str) -> Result<Colour, AssessError> {
-    match text {
-        "green" => Ok(Colour::Green),
-        "yellow" => Ok(Colour::Yellow),
-        "red" => Ok(Colour::Red),
-        other => Err(AssessError::BadEvidence(format!(
-            "unknown colour {other:?}"
-        ))),
+/// The engine's view of a stored hazard.
+pub fn hazard_of(h: &HazardRecord) -> Hazard {
+    Hazard {
+        id: h.id,
+        source: h.source.into(),
+        severity: h.severity.into(),
+        hazard_type: h.hazard_type.as_str().to_owned(),
+        item_id: h.item_id.clone(),
+        observed_at: Timestamp(h.observed_at),
+        deadline: Timestamp(h.deadline),
+        status: h.status.into(),
+        closed_at: h.closed_at.map(Timestamp),
+        rectified_at: h.rectified_at.map(Timestamp),
+        excluded: h.excluded,
     }
-}
-
-/// The storage name of a colour.
-pub fn colour_name(colour: Colour) -> &'static str {
-    match colour {
-        Colour::Green => "green",
-        Colour::Yellow => "yellow",
-        Colour::Red => "red",
-    }
-}
-
-fn bad(what: &str, value: &str) -> AssessError {
-    AssessError::BadEvidence(format!("unknown {what} {value:?}"))
 }
 
 /// The engine's view of a shop's stored evidence.
-pub fn evidence_from_rows(rows: &EvidenceRows) -> Result<Evidence, AssessError> {
+pub fn evidence_from_rows(rows: &EvidenceRows) -> Result<Evidence, CorruptRow> {
     let mut evidence = Evidence::new(Timestamp(rows.registered_at));
-    for h in &rows.hazards {
-        evidence.hazards.push(Hazard {
-            id: h.id,
-            source: match h.source.as_str() {
-                "self_check" => HazardSource::SelfCheck,
-                "patrol" => HazardSource::Patrol,
-                "tip_off" => HazardSource::TipOff,
-                other => return Err(bad("source", other)),
-            },
-            severity: match h.severity.as_str() {
-                "critical" => Severity::Critical,
-                "major" => Severity::Major,
-                "minor" => Severity::Minor,
-                other => return Err(bad("severity", other)),
-            },
-            hazard_type: h.hazard_type.clone(),
-            item_id: h.item_id.clone(),
-            observed_at: Timestamp(h.observed_at),
-            deadline: Timestamp(h.deadline),
-            status: match h.status.as_str() {
-                "open" => HazardStatus::Open,
-                "awaiting_verification" => HazardStatus::AwaitingVerification,
-                "closed" => HazardStatus::Closed,
-                other => return Err(bad("status", other)),
-            },
-            closed_at: h.closed_at.map(Timestamp),
-            rectified_at: h.rectified_at.map(Timestamp),
-            excluded: h.excluded != 0,
-        });
-    }
-    for p in &rows.patrols {
-        evidence.patrols.push(Patrol {
+    evidence.hazards = rows.hazards.iter().map(hazard_of).collect();
+    evidence.patrols = rows
+        .patrols
+        .iter()
+        .map(|p| Patrol {
             id: p.id,
             observed_at: Timestamp(p.observed_at),
-            kind: match p.kind.as_str() {
-                "grid_patrol" => PatrolKind::GridPatrol,
-                "professional_inspection" => PatrolKind::ProfessionalInspection,
-                other => return Err(bad("patrol kind", other)),
-            },
+            kind: p.kind.into(),
             finding_count: u32::try_from(p.finding_count).unwrap_or(u32::MAX),
-        });
-    }
-    for (check, passed) in &rows.self_checks {
-        evidence.self_checks.push(SelfCheck {
+        })
+        .collect();
+    evidence.self_checks = rows
+        .self_checks
+        .iter()
+        .map(|(check, passed)| SelfCheck {
             submitted_at: Timestamp(check.submitted_at),
             passed_item_ids: passed.clone(),
             failed: u32::try_from(check.failed).unwrap_or(0),
             not_applicable: u32::try_from(check.not_applicable).unwrap_or(0),
-        });
-    }
-    for &(rating, at, counted) in &rows.reviews {
-        let stars = u8::try_from(rating).map_err(|_| bad("rating", &rating.to_string()))?;
-        let rating = Rating::new(stars).map_err(|e| AssessError::BadEvidence(e.to_string()))?;
+        })
+        .collect();
+    for r in &rows.reviews {
+        let rating = u8::try_from(r.rating)
+            .ok()
+            .and_then(|stars| Rating::new(stars).ok())
+            .ok_or_else(|| CorruptRow::new("reviews", r.id, "rating", OutOfRange(r.rating)))?;
         evidence.reviews.push(Review {
             rating,
-            at: Timestamp(at),
-            counted,
+            at: Timestamp(r.created_at),
+            counted: r.counted,
         });
     }
     Ok(evidence)
 }
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0} is outside 1..=5")]
+struct OutOfRange(i64);
 
 /// Only what had been recorded by `at`: a past score is recomputed from what was known then, not
 /// from evidence uploaded later with an earlier observation time.
@@ -185,18 +171,18 @@ pub fn known_at(rows: &EvidenceRows, at: i64) -> EvidenceRows {
         reviews: rows
             .reviews
             .iter()
-            .filter(|(_, t, _)| *t <= at)
-            .copied()
+            .filter(|r| r.created_at <= at)
+            .cloned()
             .collect(),
     }
 }
 
 /// The colour in force before a rescore, as the engine's hysteresis input.
-pub fn previous_code(colour: &str, since: i64) -> Result<PreviousCode, AssessError> {
-    Ok(PreviousCode {
-        colour: parse_colour(colour)?,
+pub fn previous_code(colour: Colour, since: i64) -> PreviousCode {
+    PreviousCode {
+        colour: colour.into(),
         since: Timestamp(since),
-    })
+    }
 }
 
 /// Assesses stored evidence.
@@ -206,39 +192,97 @@ pub fn assess_rows(
     mean_rating: f64,
     as_of: i64,
     previous: Option<PreviousCode>,
-) -> Result<Assessment, AssessError> {
+) -> Result<Assessment, CorruptRow> {
     let evidence = evidence_from_rows(rows)?;
     let ctx = DistrictContext { mean_rating };
     Ok(assess(&evidence, &ctx, policy, Timestamp(as_of), previous))
 }
 
+/// The assessment stored with a snapshot; stored text that does not parse is an error.
+pub fn stored_assessment(snapshot: &SnapshotRecord) -> Result<Assessment, CorruptRow> {
+    serde_json::from_str(&snapshot.assessment)
+        .map_err(|e| CorruptRow::new("score_snapshots", snapshot.id, "assessment", e))
+}
+
+/// The district's mean counted rating, the prior reviews are shrunk towards.
+pub async fn district_mean(store: &Store) -> Result<f64, sqlx::Error> {
+    Ok(store
+        .district_mean_rating()
+        .await?
+        .unwrap_or(DEFAULT_MEAN_RATING))
+}
+
 /// Rescores one shop under `policy` at `now` and stores the result if it changed.
+#[tracing::instrument(skip(store, policy), fields(policy = %policy.version))]
 pub async fn rescore(
     store: &Store,
     policy: &ValidPolicy,
     shop_id: i64,
     now: i64,
 ) -> Result<Rescored, AssessError> {
-    let mean = store
-        .district_mean_rating()
-        .await?
-        .unwrap_or(DEFAULT_MEAN_RATING);
-    let outcome = store
+    let mean = district_mean(store).await?;
+    store
         .rescore_shop(shop_id, now, |rows, current: Option<&CurrentScore>| {
-            let previous = current
-                .map(|c| previous_code(&c.colour, c.colour_since))
-                .transpose()?;
+            let previous = current.map(|c| previous_code(c.colour, c.colour_since));
             let a = assess_rows(rows, policy, mean, now, previous)?;
+            let colour = Colour::from(a.colour);
+            let changed_from = current.map(|c| c.colour).filter(|c| *c != colour);
             Ok::<_, AssessError>(NewScore {
                 score: i64::from(a.score),
-                colour: colour_name(a.colour).to_owned(),
+                colour,
                 provisional: a.provisional,
                 policy_version: a.policy_version.clone(),
                 district_mean_rating: mean,
                 assessment: serde_json::to_string(&a)
-                    .map_err(|e| AssessError::BadEvidence(e.to_string()))?,
+                    .map_err(|e| CorruptRow::new("score_snapshots", shop_id, "assessment", e))?,
+                colour_notice: changed_from.map(|from| colour_notice(from.into(), a.colour)),
             })
         })
-        .await?;
-    outcome
+        .await?
+}
+
+/// A past score recomputed: the policy and district prior of the snapshot in force at `as_of`, the
+/// colour in force just before it, and only the evidence recorded by then.
+pub struct PastScore {
+    pub assessment: Assessment,
+    pub colour_since: i64,
+}
+
+/// Recomputes the score a shop had at `as_of`.
+pub async fn recompute_at(
+    store: &Store,
+    shop_id: i64,
+    as_of: i64,
+) -> Result<PastScore, AssessError> {
+    let in_force = store
+        .snapshot_before(shop_id, as_of, false)
+        .await?
+        .ok_or(AssessError::NoScoreYet)?;
+    let before = if in_force.at < as_of {
+        Some(in_force.clone())
+    } else {
+        store.snapshot_before(shop_id, as_of, true).await?
+    };
+    let policy = stored_policy(store, &in_force.policy_version)
+        .await?
+        .ok_or_else(|| AssessError::MissingPolicy(in_force.policy_version.clone()))?;
+    let previous = before
+        .as_ref()
+        .map(|s| previous_code(s.colour, s.colour_since));
+    let rows = known_at(&store.evidence_rows(shop_id).await?, as_of);
+    let assessment = assess_rows(
+        &rows,
+        &policy,
+        in_force.district_mean_rating,
+        as_of,
+        previous,
+    )?;
+    let colour_since = match &before {
+        Some(s) if s.colour == Colour::from(assessment.colour) => s.colour_since,
+        _ => in_force.colour_since,
+    };
+    Ok(PastScore {
+        assessment,
+        colour_since,
+    })
 }

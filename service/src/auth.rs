@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::role::{Role, Visibility};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Every token starts with this, so leaked tokens are easy to recognise (and to scan for).
 pub const TOKEN_PREFIX: &str = "sc_";
@@ -84,15 +84,14 @@ impl FromRequest for Principal {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let secret = bearer_token(req);
         Box::pin(async move {
-            let state =
-                state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            let state = state.ok_or_else(|| ApiError::invariant("application state missing"))?;
             let secret = secret.ok_or(ApiError::Unauthenticated)?;
             let record = state
                 .store
                 .token_by_hash(&hash_token(&secret))
                 .await?
                 .ok_or(ApiError::Unauthenticated)?;
-            let role = Role::parse(&record.role).map_err(|e| ApiError::Internal(e.0))?;
+            let role = record.role;
             Ok(Principal {
                 token_id: record.id,
                 role,

@@ -7,9 +7,9 @@ use crate::auth::mint_token;
 use crate::config::Settings;
 use crate::domain::role::Role;
 use crate::domain::shop::GridCode;
-use crate::jobs::rescore_all;
 use crate::startup::{open_store, Application};
 use crate::storage::tokens::NewToken;
+use crate::sweep::rescore_all;
 use crate::telemetry::init_tracing;
 
 /// Safety credit for street shops: one shop, one code.
@@ -103,7 +103,8 @@ async fn rescore(settings: Settings) -> anyhow::Result<()> {
     let policy = load_current_policy(&store, now).await?;
     let mut progress = Progress::new(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let summary = rescore_all(&store, &policy, now, |done, total| {
-        progress.show(done, total)
+        progress.show(done, total);
+        std::future::ready(())
     })
     .await?;
     progress.finish();

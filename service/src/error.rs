@@ -5,6 +5,7 @@
 //! carry internals.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
@@ -44,10 +45,31 @@ pub enum ApiError {
     #[error("the service is temporarily unavailable")]
     Unavailable(String),
     #[error("internal error")]
-    Internal(String),
+    Internal(Internal),
+}
+
+/// The cause of an internal error, with its whole source chain, for the log only.
+#[derive(Debug, Clone)]
+pub struct Internal(Arc<anyhow::Error>);
+
+impl std::fmt::Display for Internal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `{:#}` prints the chain: "outer: inner: root cause".
+        write!(f, "{:#}", self.0)
+    }
 }
 
 impl ApiError {
+    /// An internal error from any error, keeping its source chain for the log.
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(Internal(Arc::new(err.into())))
+    }
+
+    /// An internal error described by a message (a broken invariant, not a failed call).
+    pub fn invariant(message: impl std::fmt::Display) -> Self {
+        Self::internal(anyhow::anyhow!("{message}"))
+    }
+
     /// A validation error on one field.
     pub fn field(name: impl Into<String>, message: impl Into<String>) -> Self {
         let mut fields = FieldErrors::new();
@@ -125,7 +147,10 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            Self::Internal(cause) | Self::Unavailable(cause) => {
+            Self::Internal(cause) => {
+                tracing::error!(code = self.code(), cause = %cause, "request failed");
+            }
+            Self::Unavailable(cause) => {
                 tracing::error!(code = self.code(), cause = %cause, "request failed");
             }
             _ => {}
@@ -168,8 +193,14 @@ impl From<sqlx::Error> for ApiError {
                 Self::Unavailable(err.to_string())
             }
             sqlx::Error::Io(_) => Self::Unavailable(err.to_string()),
-            other => Self::Internal(other.to_string()),
+            other => Self::internal(other),
         }
+    }
+}
+
+impl From<crate::storage::CorruptRow> for ApiError {
+    fn from(err: crate::storage::CorruptRow) -> Self {
+        Self::internal(err)
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod assessor;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod error;
@@ -12,5 +13,7 @@ pub mod jobs;
 pub mod openapi;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod storage;
+pub mod sweep;
 pub mod telemetry;

@@ -20,7 +20,7 @@ use crate::routes;
         license(name = "MIT OR Apache-2.0")
     ),
     modifiers(&BearerAuth),
-    components(schemas(ErrorEnvelope)),
+    components(schemas(ErrorEnvelope, crate::jobs::Adoption, crate::jobs::Backtest)),
     tags(
         (name = "shops", description = "The shops registry"),
         (name = "evidence", description = "Self-checks, patrols, hazards, tip-offs, disputes, events and alerts"),

@@ -9,56 +9,18 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use utoipa_swagger_ui::SwaggerUi;
 
-use shopcredit_scoring::ValidPolicy;
-
-use crate::assessor::{load_current_policy, rescore, PolicyCache};
+use crate::assessor::{load_current_policy, PolicyCache};
+use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::domain::checklist::Checklists;
 use crate::domain::review::AbuseRules;
 use crate::extract;
-use crate::jobs;
 use crate::openapi;
 use crate::routes::{self, fallback::RouteTable};
+use crate::state::AppState;
 use crate::storage::{PoolSettings, Store};
+use crate::sweep;
 use crate::telemetry::{observe_requests, Metrics};
-
-/// What every handler can reach.
-pub struct AppState {
-    pub store: Store,
-    pub settings: Arc<Settings>,
-    pub metrics: Metrics,
-    /// The scoring policy in force (deadlines by severity, scorecard, timers).
-    pub policies: PolicyCache,
-    pub checklists: Checklists,
-    pub abuse: AbuseRules,
-}
-
-impl AppState {
-    /// The current time in epoch milliseconds: the one place handlers read the clock.
-    pub fn now_ms(&self) -> i64 {
-        chrono::Utc::now().timestamp_millis()
-    }
-
-    /// The scoring policy in force.
-    pub fn policy(&self) -> Arc<ValidPolicy> {
-        self.policies.get()
-    }
-
-    /// Rescores a shop after its evidence changed. The write has already committed, so a failure
-    /// here is logged, not answered: the sweep rescores the shop on its next pass.
-    pub async fn rescore_after_write(&self, shop_id: i64) {
-        let policy = self.policy();
-        if let Err(e) = rescore(&self.store, &policy, shop_id, self.now_ms()).await {
-            tracing::error!(shop_id, error = %e, "rescore after write failed; the sweep will retry");
-        }
-    }
-
-    /// Today's date in the district (expiry dates are local calendar dates).
-    pub fn today(&self) -> chrono::NaiveDate {
-        let offset = chrono::Duration::minutes(i64::from(self.settings.utc_offset_minutes));
-        (chrono::Utc::now() + offset).date_naive()
-    }
-}
 
 /// Connects to the configured database and applies migrations.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
@@ -85,7 +47,7 @@ async fn redirect_to_docs() -> actix_web::HttpResponse {
 pub struct Application {
     port: u16,
     server: Server,
-    store: Store,
+    state: web::Data<AppState>,
 }
 
 impl Application {
@@ -95,9 +57,18 @@ impl Application {
         Self::build_with_store(settings, store).await
     }
 
-    /// Builds the server over an existing store, and starts the deadline sweep.
+    /// Builds the server over an existing store on the system clock, and starts the sweep.
     pub async fn build_with_store(settings: Settings, store: Store) -> anyhow::Result<Self> {
-        let policy = load_current_policy(&store, chrono::Utc::now().timestamp_millis()).await?;
+        Self::build_with_clock(settings, store, Arc::new(SystemClock)).await
+    }
+
+    /// Builds the server over an existing store and the given clock (tests move theirs).
+    pub async fn build_with_clock(
+        settings: Settings,
+        store: Store,
+        clock: SharedClock,
+    ) -> anyhow::Result<Self> {
+        let policy = load_current_policy(&store, clock.now_ms()).await?;
         let listener = TcpListener::bind(&settings.bind_addr)
             .map_err(|e| anyhow::anyhow!("cannot bind {}: {e}", settings.bind_addr))?;
         let port = listener.local_addr()?.port();
@@ -113,17 +84,19 @@ impl Application {
             policies: PolicyCache::new(policy),
             checklists: Checklists::builtin().map_err(|e| anyhow::anyhow!(e.0))?,
             abuse: AbuseRules::default(),
+            clock,
         });
         if state.settings.sweep_interval_secs > 0 {
-            jobs::spawn_sweeper(
+            sweep::spawn_sweeper(
                 state.clone(),
                 Duration::from_secs(state.settings.sweep_interval_secs),
             );
         }
         let metrics = web::Data::new(metrics);
+        let shared = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
-                .app_data(state.clone())
+                .app_data(shared.clone())
                 .app_data(metrics.clone())
                 .app_data(routes_table.clone())
                 .app_data(extract::json_config(max_body))
@@ -148,7 +121,7 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
-            store,
+            state,
         })
     }
 
@@ -157,7 +130,12 @@ impl Application {
     }
 
     pub fn store(&self) -> &Store {
-        &self.store
+        &self.state.store
+    }
+
+    /// The state the handlers share (tests run the sweep and jobs on it directly).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
     }
 
     /// A handle to stop the server gracefully.

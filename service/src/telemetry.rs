@@ -30,6 +30,7 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    sweep_failures: IntCounterVec,
 }
 
 impl Metrics {
@@ -53,13 +54,27 @@ impl Metrics {
             ]),
             labels,
         )?;
+        let sweep_failures = IntCounterVec::new(
+            Opts::new(
+                "sweep_failures_total",
+                "Shops, hazards or cases the sweep skipped after an error, by stage",
+            ),
+            &["stage"],
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(sweep_failures.clone()))?;
         Ok(Self {
             registry,
             requests,
             latency,
+            sweep_failures,
         })
+    }
+
+    /// Counts one item the sweep skipped at `stage` (rescore, escalate, open_case, close_case).
+    pub fn sweep_failure(&self, stage: &str) {
+        self.sweep_failures.with_label_values(&[stage]).inc();
     }
 
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {

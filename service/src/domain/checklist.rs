@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::hazard::{check_evidence, EvidenceRef, HazardType, Severity};
 use super::shop::Category;
+use super::vocabulary::text_enum;
 use super::Invalid;
 use crate::error::FieldErrors;
 
@@ -112,24 +113,14 @@ impl Checklists {
     }
 }
 
-/// An owner's answer to one item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckResult {
-    Pass,
-    Fail,
-    NotApplicable,
-}
-
-impl CheckResult {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckResult::Pass => "pass",
-            CheckResult::Fail => "fail",
-            CheckResult::NotApplicable => "not_applicable",
-        }
+text_enum!(
+    /// An owner's answer to one item.
+    pub enum CheckResult("result") {
+        Pass => "pass",
+        Fail => "fail",
+        NotApplicable => "not_applicable",
     }
-}
+);
 
 /// An answer as submitted.
 #[derive(Debug, Clone)]
@@ -291,7 +282,7 @@ mod tests {
     fn builtin_checklists_cover_every_category_with_at_least_twelve_items() {
         let lists = Checklists::builtin().unwrap();
         for category in Category::ALL {
-            let items = lists.items(category);
+            let items = lists.items(*category);
             assert!(items.len() >= 12, "{category:?} has {}", items.len());
             assert!(
                 items.iter().any(|i| i.tracks_expiry),

@@ -7,41 +7,12 @@ use serde::{Deserialize, Serialize};
 use shopcredit_scoring as scoring;
 use utoipa::ToSchema;
 
+use super::vocabulary::{mirror_enum, text_enum};
 use super::Invalid;
-
-macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The name used in JSON and in the database.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            /// Parses the JSON/database name.
-            pub fn parse(value: &str) -> Result<Self, Invalid> {
-                match value {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(Invalid::new(format!(
-                        "unknown value {other:?}; expected one of: {}",
-                        [$($text),+].join(", ")
-                    ))),
-                }
-            }
-        }
-    };
-}
 
 text_enum!(
     /// How serious a hazard is; decides its deadline.
-    Severity {
+    pub enum Severity("severity") {
         /// Immediate danger to life: blocked exit, gas leak, indoor e-bike charging.
         Critical => "critical",
         /// Serious non-compliance.
@@ -53,7 +24,7 @@ text_enum!(
 
 text_enum!(
     /// What kind of danger a hazard is.
-    HazardType {
+    pub enum HazardType("hazard type") {
         Fire => "fire",
         Gas => "gas",
         Electrical => "electrical",
@@ -66,7 +37,7 @@ text_enum!(
 
 text_enum!(
     /// Who found a hazard.
-    HazardSource {
+    pub enum HazardSource("source") {
         SelfCheck => "self_check",
         Patrol => "patrol",
         TipOff => "tip_off",
@@ -75,7 +46,7 @@ text_enum!(
 
 text_enum!(
     /// Where a hazard is in its lifecycle.
-    HazardStatus {
+    pub enum HazardStatus("status") {
         /// Not fixed (or a fix was rejected).
         Open => "open",
         /// The owner says it is fixed; an inspector has to verify.
@@ -87,18 +58,63 @@ text_enum!(
 
 text_enum!(
     /// What kind of visit a patrol was.
-    PatrolKind {
+    pub enum PatrolKind("patrol kind") {
         GridPatrol => "grid_patrol",
         ProfessionalInspection => "professional_inspection",
     }
 );
 
-impl From<Severity> for scoring::Severity {
-    fn from(s: Severity) -> Self {
-        match s {
-            Severity::Critical => scoring::Severity::Critical,
-            Severity::Major => scoring::Severity::Major,
-            Severity::Minor => scoring::Severity::Minor,
+mirror_enum!(Severity, scoring::Severity, [Critical, Major, Minor]);
+mirror_enum!(
+    HazardSource,
+    scoring::HazardSource,
+    [SelfCheck, Patrol, TipOff]
+);
+mirror_enum!(
+    HazardStatus,
+    scoring::HazardStatus,
+    [Open, AwaitingVerification, Closed]
+);
+mirror_enum!(
+    PatrolKind,
+    scoring::PatrolKind,
+    [GridPatrol, ProfessionalInspection]
+);
+
+/// A problem found at a shop, from any source, before it is opened as a hazard.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub source: HazardSource,
+    pub severity: Severity,
+    pub hazard_type: HazardType,
+    /// The checklist item it concerns, if any.
+    pub item_id: Option<String>,
+    pub description: String,
+    pub evidence: Vec<EvidenceRef>,
+    /// When it was observed (epoch ms); the deadline runs from here.
+    pub observed_at: i64,
+}
+
+/// A hazard ready to be stored: a finding with its rectification deadline.
+#[derive(Debug, Clone)]
+pub struct NewHazard {
+    pub finding: Finding,
+    /// Epoch ms.
+    pub deadline: i64,
+}
+
+impl Finding {
+    /// The one rule for opening a hazard: its deadline is the policy's for its severity, counted
+    /// from when it was observed (so a back-dated finding may be overdue at once).
+    pub fn open(self, policy: &scoring::ValidPolicy) -> NewHazard {
+        let deadline = scoring::hazard_deadline(
+            policy,
+            self.severity.into(),
+            scoring::Timestamp(self.observed_at),
+        );
+        NewHazard {
+            finding: self,
+            deadline: deadline.millis(),
         }
     }
 }

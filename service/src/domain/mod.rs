@@ -1,11 +1,16 @@
 //! Domain types that validate on construction: once one exists, the rest of the code trusts it.
 
 pub mod checklist;
+pub mod dispute;
+pub mod enforcement;
 pub mod hazard;
+pub mod job;
 pub mod page;
 pub mod review;
 pub mod role;
+pub mod score;
 pub mod shop;
+pub mod vocabulary;
 
 /// Why a value was refused; the message is shown to the user next to the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,17 +31,6 @@ pub fn check<T>(result: Result<T, Invalid>) -> Result<(), validator::ValidationE
         err.message = Some(e.0.into());
         err
     })
-}
-
-/// A `validator` check that `value` is one of `allowed`; the message lists them.
-pub fn one_of(value: &str, allowed: &[&str]) -> Result<(), validator::ValidationError> {
-    if allowed.contains(&value) {
-        return Ok(());
-    }
-    check::<()>(Err(Invalid::new(format!(
-        "unknown value {value:?}; expected one of: {}",
-        allowed.join(", ")
-    ))))
 }
 
 /// Trims and checks a free-text field's length in characters (not bytes: names are mostly Chinese).

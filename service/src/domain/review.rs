@@ -4,7 +4,39 @@
 
 use sha2::{Digest, Sha256};
 
+use super::vocabulary::text_enum;
 use super::Invalid;
+
+text_enum!(
+    /// Whether a review counts towards the rating.
+    pub enum ReviewStatus("review status") {
+        Counted => "counted",
+        /// Kept but not counted until a regulator clears it.
+        Held => "held",
+    }
+);
+
+text_enum!(
+    /// Why a review is held.
+    pub enum HoldReason("hold reason") {
+        /// The same text on the same shop recently.
+        Duplicate => "duplicate",
+        /// Part of a sudden flood of reviews.
+        Burst => "burst",
+    }
+);
+
+text_enum!(
+    /// Where a resident's tip-off stands.
+    pub enum TipStatus("tip status") {
+        /// Waiting for an inspector.
+        Pending => "pending",
+        /// An inspector found the problem: it is a hazard now.
+        Verified => "verified",
+        /// An inspector found nothing to act on.
+        Dismissed => "dismissed",
+    }
+);
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -52,6 +84,23 @@ impl AbuseRules {
         let windows_in_baseline = (self.baseline_ms / self.burst_window_ms).max(1) as f64;
         let usual = in_baseline as f64 / windows_in_baseline;
         in_window >= self.burst_min && in_window as f64 > self.burst_factor * usual
+    }
+
+    /// Whether a new review is held, and why: a duplicate text first, then a burst (the new review
+    /// included in `in_window`). `None` means it counts.
+    pub fn hold_reason(
+        &self,
+        duplicate: bool,
+        in_window: i64,
+        in_baseline: i64,
+    ) -> Option<HoldReason> {
+        if duplicate {
+            Some(HoldReason::Duplicate)
+        } else if self.is_burst(in_window, in_baseline) {
+            Some(HoldReason::Burst)
+        } else {
+            None
+        }
     }
 }
 
@@ -101,6 +150,14 @@ mod tests {
         // A busy shop with ~720 reviews a month (one an hour) may get 10 in an hour.
         assert!(!rules.is_burst(10, 720));
         assert!(rules.is_burst(200, 720));
+    }
+
+    #[test]
+    fn a_duplicate_is_held_as_such_even_inside_a_burst() {
+        let rules = AbuseRules::default();
+        assert_eq!(rules.hold_reason(true, 50, 0), Some(HoldReason::Duplicate));
+        assert_eq!(rules.hold_reason(false, 50, 0), Some(HoldReason::Burst));
+        assert_eq!(rules.hold_reason(false, 1, 0), None);
     }
 
     #[test]

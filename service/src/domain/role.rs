@@ -1,56 +1,50 @@
 //! Roles a token can carry.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use super::vocabulary::text_enum;
 
-use super::Invalid;
+text_enum!(
+    /// What a caller may do; see DESIGN.md "Roles".
+    pub enum Role("role") {
+        /// A shop owner: only the shops named on the token.
+        Owner => "owner",
+        /// A grid worker or inspector: only the shops in the grids named on the token.
+        Inspector => "inspector",
+        /// A market regulator: the whole district.
+        Regulator => "regulator",
+        /// Administers the service.
+        Admin => "admin",
+    }
+);
 
-/// What a caller may do; see DESIGN.md "Roles".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// A shop owner: only the shops named on the token.
-    Owner,
-    /// A grid worker or inspector: only the shops in the grids named on the token.
-    Inspector,
-    /// A market regulator: the whole district.
-    Regulator,
-    /// Administers the service.
-    Admin,
+text_enum!(
+    /// Who did something, in the audit trail: a token's role, an anonymous resident, or the service.
+    pub enum ActorRole("actor role") {
+        Owner => "owner",
+        Inspector => "inspector",
+        Regulator => "regulator",
+        Admin => "admin",
+        /// An anonymous resident.
+        Public => "public",
+        /// The service itself: sweeps, jobs, rescoring.
+        System => "system",
+    }
+);
+
+impl From<Role> for ActorRole {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Owner => ActorRole::Owner,
+            Role::Inspector => ActorRole::Inspector,
+            Role::Regulator => ActorRole::Regulator,
+            Role::Admin => ActorRole::Admin,
+        }
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Owner, Role::Inspector, Role::Regulator, Role::Admin];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Inspector => "inspector",
-            Role::Regulator => "regulator",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(value: &str) -> Result<Self, Invalid> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.as_str() == value)
-            .ok_or_else(|| {
-                Invalid::new(format!(
-                    "unknown role {value:?}; expected owner, inspector, regulator or admin"
-                ))
-            })
-    }
-
     /// Regulators and admins see and manage the whole district.
     pub fn is_district_wide(self) -> bool {
         matches!(self, Role::Regulator | Role::Admin)
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -1,9 +1,8 @@
 //! A shop in the registry and the values it is made of.
 
 use rand::Rng;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
+use super::vocabulary::text_enum;
 use super::{bounded_text, Invalid};
 
 /// Letters and digits that cannot be misread on a door sign: no 0/O, 1/I/L.
@@ -139,69 +138,28 @@ impl GridCode {
     }
 }
 
-/// What kind of business a shop is; decides its self-check checklist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    /// Restaurants, canteens, snack bars: anything that cooks.
-    Restaurant,
-    /// Convenience stores, groceries and other retail.
-    Retail,
-    /// Small service shops: hair salons, laundries, repair shops.
-    Service,
-    /// Anything else.
-    Other,
-}
-
-impl Category {
-    pub const ALL: [Category; 4] = [
-        Category::Restaurant,
-        Category::Retail,
-        Category::Service,
-        Category::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Restaurant => "restaurant",
-            Category::Retail => "retail",
-            Category::Service => "service",
-            Category::Other => "other",
-        }
+text_enum!(
+    /// What kind of business a shop is; decides its self-check checklist.
+    pub enum Category("category") {
+        /// Restaurants, canteens, snack bars: anything that cooks.
+        Restaurant => "restaurant",
+        /// Convenience stores, groceries and other retail.
+        Retail => "retail",
+        /// Small service shops: hair salons, laundries, repair shops.
+        Service => "service",
+        /// Anything else.
+        Other => "other",
     }
+);
 
-    pub fn parse(value: &str) -> Result<Self, Invalid> {
-        Self::ALL
-            .into_iter()
-            .find(|c| c.as_str() == value)
-            .ok_or_else(|| Invalid::new(format!("unknown category {value:?}")))
+text_enum!(
+    /// Whether a shop is trading. Closed shops are kept (history matters) but hidden from public
+    /// search.
+    pub enum ShopStatus("status") {
+        Open => "open",
+        Closed => "closed",
     }
-}
-
-/// Whether a shop is trading. Closed shops are kept (history matters) but hidden from public search.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ShopStatus {
-    Open,
-    Closed,
-}
-
-impl ShopStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ShopStatus::Open => "open",
-            ShopStatus::Closed => "closed",
-        }
-    }
-
-    pub fn parse(value: &str) -> Result<Self, Invalid> {
-        match value {
-            "open" => Ok(ShopStatus::Open),
-            "closed" => Ok(ShopStatus::Closed),
-            other => Err(Invalid::new(format!("unknown status {other:?}"))),
-        }
-    }
-}
+);
 
 /// WGS84 coordinates of the shop's door.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -9,7 +9,7 @@ use crate::auth::Principal;
 use crate::domain::role::Role;
 use crate::domain::shop::Category;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::events::Actor;
 use crate::storage::hazards::{HazardRecord, TransitionError};
 use crate::storage::reviews::LimitError;
@@ -43,7 +43,7 @@ pub async fn visible_hazard(
 
 /// The actor recorded in the audit trail for an authenticated caller.
 pub fn actor(who: &Principal) -> Actor {
-    Actor::token(who.token_id, who.role.as_str())
+    Actor::token(who.token_id, who.role)
 }
 
 /// Inspectors (of the shop's grid, already checked by visibility), regulators and admins.
@@ -51,7 +51,7 @@ pub const FIELD_STAFF: &[Role] = &[Role::Inspector, Role::Regulator, Role::Admin
 
 /// A shop's category as stored.
 pub fn category_of(shop: &ShopRecord) -> Result<Category, ApiError> {
-    Category::parse(&shop.category).map_err(|e| ApiError::Internal(e.0))
+    Ok(shop.category)
 }
 
 /// The client's address: the peer, or — only when the peer is a configured proxy — the nearest

@@ -3,43 +3,27 @@
 use actix_web::{get, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use validator::{Validate, ValidationError};
+use validator::Validate;
 
 use super::access::{actor, visible_shop};
 use super::{rfc3339, Paged};
 use crate::auth::{Authorized, DistrictStaff, Principal};
+use crate::domain::dispute::{DisputeOutcome, DisputeStatus, DisputeTarget};
 use crate::domain::page::PageRequest;
 use crate::domain::role::Role;
+use crate::domain::vocabulary::{valid_choice, Choice};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{ValidJson, ValidQuery};
-use crate::startup::AppState;
-use crate::storage::disputes::{DisputeError, DisputeRecord, DisputeTarget};
-
-fn valid_target(v: &str) -> Result<(), ValidationError> {
-    crate::domain::one_of(v, &["hazard", "review"])
-}
-fn valid_outcome(v: &str) -> Result<(), ValidationError> {
-    crate::domain::one_of(v, &["upheld", "rejected"])
-}
-fn valid_status(v: &str) -> Result<(), ValidationError> {
-    crate::domain::one_of(v, &["open", "upheld", "rejected"])
-}
-
-/// What a dispute is about.
-#[derive(Debug, ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum DisputeTargetKind {
-    Hazard,
-    Review,
-}
+use crate::state::AppState;
+use crate::storage::disputes::{DisputeError, DisputeRecord};
 
 /// An owner's dispute.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DisputeRequest {
-    #[validate(custom(function = "valid_target"))]
-    #[schema(value_type = DisputeTargetKind)]
-    pub target: String,
+    #[validate(custom(function = "valid_choice"))]
+    #[schema(value_type = DisputeTarget)]
+    pub target: Choice<DisputeTarget>,
     /// The id of the hazard or review.
     pub target_id: i64,
     #[validate(length(min = 1, max = 1000))]
@@ -52,11 +36,12 @@ pub struct DisputeRequest {
 pub struct DisputeView {
     pub id: i64,
     pub shop_id: i64,
-    pub target: String,
+    pub target: DisputeTarget,
     pub target_id: i64,
+    /// The owner's words (free text).
+    #[schema(max_length = 1000)]
     pub reason: String,
-    /// `open`, `upheld` or `rejected`.
-    pub status: String,
+    pub status: DisputeStatus,
     pub note: Option<String>,
     pub created_at: String,
     pub resolved_at: Option<String>,
@@ -117,11 +102,7 @@ pub async fn open_dispute(
 ) -> Result<HttpResponse, ApiError> {
     let shop = visible_shop(&state, &who, id.into_inner()).await?;
     who.require(&[Role::Owner])?;
-    let target = if body.target == "hazard" {
-        DisputeTarget::Hazard
-    } else {
-        DisputeTarget::Review
-    };
+    let target = body.target.get("target")?;
     let record = state
         .store
         .open_dispute(
@@ -141,12 +122,17 @@ pub async fn open_dispute(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DisputeListQuery {
-    #[validate(custom(function = "valid_status"))]
-    pub status: Option<String>,
+    #[validate(custom(function = "valid_choice"))]
+    #[param(value_type = Option<DisputeStatus>)]
+    pub status: Option<Choice<DisputeStatus>>,
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
     pub limit: Option<u32>,
+}
+
+fn status_filter(query: &DisputeListQuery) -> Result<Option<DisputeStatus>, ApiError> {
+    query.status.as_ref().map(|s| s.get("status")).transpose()
 }
 
 /// A shop's disputes.
@@ -171,7 +157,7 @@ pub async fn list_shop_disputes(
     let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
     let records = state
         .store
-        .list_disputes(Some(shop.id), query.status.as_deref(), page)
+        .list_disputes(Some(shop.id), status_filter(&query)?, page)
         .await?;
     Ok(HttpResponse::Ok().json(Paged::from_page(records, DisputeView::from)))
 }
@@ -196,7 +182,7 @@ pub async fn list_disputes(
     let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
     let records = state
         .store
-        .list_disputes(None, query.status.as_deref(), page)
+        .list_disputes(None, status_filter(&query)?, page)
         .await?;
     Ok(HttpResponse::Ok().json(Paged::from_page(records, DisputeView::from)))
 }
@@ -206,8 +192,9 @@ pub async fn list_disputes(
 #[serde(deny_unknown_fields)]
 pub struct ResolveDisputeRequest {
     /// `upheld`: the finding or review stops counting (kept in history). `rejected`: nothing changes.
-    #[validate(custom(function = "valid_outcome"))]
-    pub outcome: String,
+    #[validate(custom(function = "valid_choice"))]
+    #[schema(value_type = DisputeOutcome)]
+    pub outcome: Choice<DisputeOutcome>,
     #[validate(length(min = 1, max = 1000))]
     #[schema(min_length = 1, max_length = 1000)]
     pub note: String,
@@ -239,7 +226,7 @@ pub async fn resolve_dispute(
         .store
         .resolve_dispute(
             id.into_inner(),
-            body.outcome == "upheld",
+            body.outcome.get("outcome")?,
             body.note.trim(),
             state.now_ms(),
             &actor(&staff.0),

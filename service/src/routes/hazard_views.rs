@@ -1,9 +1,11 @@
 //! How hazards look in the API.
 
 use serde::Serialize;
+use shopcredit_scoring::{is_overdue, Timestamp};
 use utoipa::ToSchema;
 
 use super::rfc3339;
+use crate::assessor::hazard_of;
 use crate::domain::hazard::{EvidenceRef, HazardSource, HazardStatus, HazardType, Severity};
 use crate::error::ApiError;
 use crate::storage::hazards::HazardRecord;
@@ -21,7 +23,8 @@ pub struct HazardView {
     pub item_id: Option<String>,
     pub evidence: Vec<EvidenceRef>,
     pub status: HazardStatus,
-    /// Open and past its deadline now.
+    /// Past its deadline now and not resolved: open, or a fix claimed only after the deadline and
+    /// not yet verified. The same rule as the score's reasons, the overdue list and the alerts.
     pub overdue: bool,
     /// False once a dispute about it was upheld (kept in history, no longer counted).
     pub counted: bool,
@@ -34,23 +37,20 @@ pub struct HazardView {
 }
 
 impl HazardView {
-    /// The view of a stored hazard, judged overdue against `now`.
+    /// The view of a stored hazard, judged overdue as of `now`.
     pub fn from_record(r: HazardRecord, now: i64) -> Result<Self, ApiError> {
-        let internal = |e: crate::domain::Invalid| ApiError::Internal(e.0);
-        let status = HazardStatus::parse(&r.status).map_err(internal)?;
-        let counted = r.excluded == 0;
         Ok(Self {
-            overdue: counted && status == HazardStatus::Open && r.deadline < now,
-            counted,
+            overdue: is_overdue(&hazard_of(&r), Timestamp(now)),
+            counted: !r.excluded,
+            evidence: r.evidence_refs()?,
             id: r.id,
             shop_id: r.shop_id,
-            source: HazardSource::parse(&r.source).map_err(internal)?,
-            severity: Severity::parse(&r.severity).map_err(internal)?,
-            hazard_type: HazardType::parse(&r.hazard_type).map_err(internal)?,
+            source: r.source,
+            severity: r.severity,
+            hazard_type: r.hazard_type,
             description: r.description,
             item_id: r.item_id,
-            evidence: serde_json::from_str(&r.evidence).unwrap_or_default(),
-            status,
+            status: r.status,
             observed_at: rfc3339(r.observed_at),
             deadline: rfc3339(r.deadline),
             rectified_at: r.rectified_at.map(rfc3339),

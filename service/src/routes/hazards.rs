@@ -13,17 +13,12 @@ use crate::domain::check;
 use crate::domain::hazard::{check_evidence, EvidenceRef, HazardStatus};
 use crate::domain::page::PageRequest;
 use crate::domain::role::Role;
+use crate::domain::vocabulary::{text_enum, valid_choice, Choice};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{ValidJson, ValidQuery};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::hazards::HazardFilter;
 
-fn valid_status_filter(v: &str) -> Result<(), ValidationError> {
-    if v == "overdue" {
-        return Ok(());
-    }
-    check(HazardStatus::parse(v))
-}
 fn valid_evidence(v: &[EvidenceRef]) -> Result<(), ValidationError> {
     check(check_evidence(v))
 }
@@ -33,9 +28,10 @@ fn valid_evidence(v: &[EvidenceRef]) -> Result<(), ValidationError> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct HazardListQuery {
-    /// `open`, `awaiting_verification`, `closed`, or `overdue` (open and past the deadline).
-    #[validate(custom(function = "valid_status_filter"))]
-    pub status: Option<String>,
+    /// A lifecycle status, or `overdue` (the same rule as each hazard's `overdue` flag).
+    #[validate(custom(function = "valid_choice"))]
+    #[param(value_type = Option<HazardListStatus>)]
+    pub status: Option<Choice<HazardListStatus>>,
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
@@ -64,12 +60,14 @@ pub async fn list_hazards(
     let shop = visible_shop(&state, &who, id.into_inner()).await?;
     let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
     let now = state.now_ms();
-    let filter = match query.status.as_deref() {
+    let filter = match query.status.map(|s| s.get("status")).transpose()? {
         None => None,
-        Some("overdue") => Some(HazardFilter::Overdue { now }),
-        Some(s) => Some(HazardFilter::Status(
-            HazardStatus::parse(s).map_err(|e| ApiError::field("status", e.0))?,
-        )),
+        Some(HazardListStatus::Overdue) => Some(HazardFilter::Overdue { now }),
+        Some(HazardListStatus::Open) => Some(HazardFilter::Status(HazardStatus::Open)),
+        Some(HazardListStatus::AwaitingVerification) => {
+            Some(HazardFilter::Status(HazardStatus::AwaitingVerification))
+        }
+        Some(HazardListStatus::Closed) => Some(HazardFilter::Status(HazardStatus::Closed)),
     };
     let records = state.store.shop_hazards(shop.id, filter, page).await?;
     Ok(HttpResponse::Ok().json(Paged {
@@ -152,26 +150,35 @@ pub async fn submit_rectification(
 #[serde(deny_unknown_fields)]
 pub struct VerificationRequest {
     /// `accepted` closes the hazard; `rejected` reopens it with the same deadline.
-    #[validate(custom(function = "valid_outcome"))]
-    #[schema(value_type = Outcome)]
-    pub outcome: String,
+    #[validate(custom(function = "valid_choice"))]
+    #[schema(value_type = VerificationOutcome)]
+    pub outcome: Choice<VerificationOutcome>,
     /// Required when rejected: what is still wrong.
     #[validate(length(min = 1, max = 1000))]
     #[schema(max_length = 1000)]
     pub reason: Option<String>,
 }
 
-/// The verdict on a rectification.
-#[derive(Debug, ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum Outcome {
-    Accepted,
-    Rejected,
-}
+text_enum!(
+    /// Which hazards of a shop to list.
+    pub enum HazardListStatus("status filter") {
+        Open => "open",
+        AwaitingVerification => "awaiting_verification",
+        Closed => "closed",
+        /// Past the deadline and unresolved: the rule of each hazard's `overdue` flag.
+        Overdue => "overdue",
+    }
+);
 
-fn valid_outcome(v: &str) -> Result<(), ValidationError> {
-    crate::domain::one_of(v, &["accepted", "rejected"])
-}
+text_enum!(
+    /// An inspector's verdict on a rectification.
+    pub enum VerificationOutcome("outcome") {
+        /// The fix is verified: the hazard closes.
+        Accepted => "accepted",
+        /// Still wrong: the hazard reopens with the same deadline.
+        Rejected => "rejected",
+    }
+);
 
 /// Verify a rectification (inspectors of the shop's grid, regulators, admins).
 #[utoipa::path(
@@ -197,7 +204,7 @@ pub async fn verify_rectification(
 ) -> Result<HttpResponse, ApiError> {
     let hazard = visible_hazard(&state, &who, id.into_inner()).await?;
     who.require(FIELD_STAFF)?;
-    let accepted = body.outcome == "accepted";
+    let accepted = body.outcome.get("outcome")? == VerificationOutcome::Accepted;
     let reason = body
         .reason
         .as_deref()

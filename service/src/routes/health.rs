@@ -4,21 +4,30 @@ use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::vocabulary::text_enum;
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::startup::AppState;
+use crate::state::AppState;
+
+text_enum!(
+    /// How the service is.
+    pub enum HealthStatus("health status") {
+        Ok => "ok",
+    }
+);
 
 /// Health status.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    /// `ok` when healthy.
-    pub status: &'static str,
+    pub status: HealthStatus,
 }
 
 /// The process is up.
 #[utoipa::path(tag = "operations", responses((status = 200, description = "The process is up", body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok" })
+    HttpResponse::Ok().json(Health {
+        status: HealthStatus::Ok,
+    })
 }
 
 /// The database answers: the service can take traffic.
@@ -33,14 +42,16 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         .ping()
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    Ok(HttpResponse::Ok().json(Health { status: "ok" }))
+    Ok(HttpResponse::Ok().json(Health {
+        status: HealthStatus::Ok,
+    }))
 }
 
 /// Request counts and latency histograms per route and status, in Prometheus text format.
 #[utoipa::path(tag = "operations", responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String)))]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let text = state.metrics.render().map_err(ApiError::Internal)?;
+    let text = state.metrics.render().map_err(ApiError::invariant)?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(text))

@@ -1,12 +1,14 @@
 //! HTTP routes. Handlers are thin: extract → validate → domain → store → respond.
 
 pub mod access;
+pub mod cases;
 pub mod disputes;
 pub mod enforcement;
 pub mod fallback;
 pub mod hazard_views;
 pub mod hazards;
 pub mod health;
+pub mod jobs;
 pub mod patrols;
 pub mod policies;
 pub mod public;
@@ -23,7 +25,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::domain::page::Page;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use validator::Validate;
+
+use crate::domain::page::{Page, PageRequest};
+use crate::error::ApiError;
+use crate::storage::CorruptRow;
 
 /// Registers every documented route. Used both by the server and by the OpenAPI generator, so the
 /// document cannot miss a route.
@@ -58,9 +66,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(policies::create_policy)
         .service(policies::backtest_policy)
         .service(policies::adopt_policy)
-        .service(enforcement::list_cases)
-        .service(enforcement::get_case)
-        .service(enforcement::add_case_action)
+        .service(jobs::get_job)
+        .service(cases::list_cases)
+        .service(cases::get_case)
+        .service(cases::add_case_action)
         .service(enforcement::list_notices)
         .service(enforcement::event_feed)
         .service(trail::list_events)
@@ -91,9 +100,34 @@ impl<T: ToSchema> Paged<T> {
     }
 }
 
-/// Milliseconds since the epoch as an RFC 3339 UTC timestamp.
-pub fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+/// Paging of a list with no filters: where to resume and how many.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Items per page: 50 by default, at most 200.
+    #[validate(range(min = 1))]
+    #[param(minimum = 1)]
+    pub limit: Option<u32>,
 }
+
+impl PageQuery {
+    /// The page asked for; a bad cursor or limit names its field.
+    pub fn page(&self) -> Result<PageRequest, ApiError> {
+        PageRequest::parse(self.cursor.as_deref(), self.limit)
+    }
+}
+
+/// Stored JSON text as a value; text that does not parse is an error, never silently empty.
+pub fn stored_json(
+    table: &'static str,
+    id: i64,
+    column: &'static str,
+    text: &str,
+) -> Result<serde_json::Value, CorruptRow> {
+    serde_json::from_str(text).map_err(|e| CorruptRow::new(table, id, column, e))
+}
+
+pub use crate::clock::rfc3339;

@@ -2,7 +2,6 @@
 
 use actix_web::{post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
-use shopcredit_scoring::{hazard_deadline, Timestamp};
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
@@ -12,12 +11,12 @@ use super::rfc3339;
 use crate::auth::Principal;
 use crate::domain::check;
 use crate::domain::hazard::{
-    check_evidence, EvidenceRef, HazardSource, HazardType, PatrolKind, Severity,
+    check_evidence, EvidenceRef, Finding, HazardSource, HazardType, PatrolKind, Severity,
 };
+use crate::domain::vocabulary::{valid_choice, Choice};
 use crate::error::{ApiError, ErrorEnvelope, FieldErrors};
 use crate::extract::ValidJson;
-use crate::startup::AppState;
-use crate::storage::hazards::NewHazard;
+use crate::state::AppState;
 use crate::storage::inspections::NewPatrol;
 
 /// Clocks in the field drift: a patrol may claim a time this far ahead of ours.
@@ -25,15 +24,6 @@ const CLOCK_SKEW_MS: i64 = 2 * 60 * 1000;
 /// Nothing observed before this (2000-01-01) is a real patrol of a registered shop.
 const EARLIEST_MS: i64 = 946_684_800_000;
 
-fn valid_hazard_type(v: &str) -> Result<(), ValidationError> {
-    check(HazardType::parse(v))
-}
-fn valid_severity(v: &str) -> Result<(), ValidationError> {
-    check(Severity::parse(v))
-}
-fn valid_kind(v: &str) -> Result<(), ValidationError> {
-    check(PatrolKind::parse(v))
-}
 fn valid_evidence(v: &[EvidenceRef]) -> Result<(), ValidationError> {
     check(check_evidence(v))
 }
@@ -42,12 +32,12 @@ fn valid_evidence(v: &[EvidenceRef]) -> Result<(), ValidationError> {
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FindingRequest {
-    #[validate(custom(function = "valid_hazard_type"))]
+    #[validate(custom(function = "valid_choice"))]
     #[schema(value_type = HazardType)]
-    pub hazard_type: String,
-    #[validate(custom(function = "valid_severity"))]
+    pub hazard_type: Choice<HazardType>,
+    #[validate(custom(function = "valid_choice"))]
     #[schema(value_type = Severity)]
-    pub severity: String,
+    pub severity: Choice<Severity>,
     #[validate(length(min = 1, max = 500))]
     #[schema(min_length = 1, max_length = 500)]
     pub description: String,
@@ -66,9 +56,9 @@ pub struct PatrolRequest {
     /// When the visit happened (RFC 3339); may be in the past, never in the future.
     #[schema(format = DateTime, example = "2026-11-23T09:30:00+08:00")]
     pub observed_at: String,
-    #[validate(custom(function = "valid_kind"))]
+    #[validate(custom(function = "valid_choice"))]
     #[schema(value_type = PatrolKind)]
-    pub kind: String,
+    pub kind: Choice<PatrolKind>,
     #[validate(length(max = 50), nested)]
     #[schema(max_items = 50)]
     pub findings: Vec<FindingRequest>,
@@ -131,7 +121,7 @@ pub async fn record_patrol(
             "observed_at is before 2000-01-01",
         ));
     }
-    let kind = PatrolKind::parse(&body.kind).map_err(|e| ApiError::field("kind", e.0))?;
+    let kind = body.kind.get("kind")?;
     let category = category_of(&shop)?;
     let mut errors = FieldErrors::new();
     let mut findings = Vec::with_capacity(body.findings.len());
@@ -145,25 +135,22 @@ pub async fn record_patrol(
                 continue;
             }
         }
-        let severity =
-            Severity::parse(&f.severity).map_err(|e| ApiError::field("severity", e.0))?;
-        findings.push(NewHazard {
+        let finding = Finding {
             source: HazardSource::Patrol,
+            severity: f.severity.get("severity")?,
+            hazard_type: f.hazard_type.get("hazard_type")?,
             item_id: f.item_id,
-            hazard_type: f.hazard_type,
-            severity: f.severity,
             description: f.description.trim().to_owned(),
-            evidence: serde_json::to_string(&f.evidence).unwrap_or_else(|_| "[]".to_owned()),
+            evidence: f.evidence,
             observed_at,
-            deadline: hazard_deadline(&state.policy(), severity.into(), Timestamp(observed_at))
-                .millis(),
-        });
+        };
+        findings.push(finding.open(&state.policy()));
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
     let patrol = NewPatrol {
-        kind: kind.as_str(),
+        kind,
         observed_at,
         note: body.note,
         findings,

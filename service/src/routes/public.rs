@@ -9,10 +9,10 @@ use super::score_views::ScoreView;
 use super::shop_views::{PublicReason, PublicShopResponse, PublicStanding};
 use super::Paged;
 use crate::domain::page::PageRequest;
-use crate::domain::shop::ShopCode;
+use crate::domain::shop::{ShopCode, ShopStatus};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::ValidQuery;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::shops::ShopRecord;
 
 /// A shop's public view by its door code (any case).
@@ -50,9 +50,7 @@ async fn standing(state: &AppState, shop_id: i64) -> Result<PublicStanding, ApiE
     let mut reasons = Vec::new();
     if let Some(current) = &score {
         if let Some(snapshot) = state.store.snapshot(current.snapshot_id).await? {
-            let assessment: shopcredit_scoring::Assessment =
-                serde_json::from_str(&snapshot.assessment)
-                    .map_err(|e| ApiError::Internal(format!("snapshot {}: {e}", snapshot.id)))?;
+            let assessment = crate::assessor::stored_assessment(&snapshot)?;
             reasons = ScoreView::from_assessment(shop_id, &assessment, None)
                 .reasons
                 .into_iter()
@@ -80,7 +78,7 @@ pub async fn open_shop_by_code(state: &AppState, code: &str) -> Result<ShopRecor
         .store
         .shop_by_code(&code)
         .await?
-        .filter(|s| s.status == "open")
+        .filter(|s| s.status == ShopStatus::Open)
         .ok_or(ApiError::NotFound("shop"))
 }
 

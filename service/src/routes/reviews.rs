@@ -10,10 +10,11 @@ use super::public::open_shop_by_code;
 use super::{rfc3339, Paged};
 use crate::auth::{Authorized, DistrictStaff, Principal};
 use crate::domain::page::PageRequest;
-use crate::domain::review::{client_key, text_key, Stars};
+use crate::domain::review::{client_key, text_key, HoldReason, ReviewStatus, Stars};
+use crate::domain::vocabulary::{valid_choice, Choice};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{ValidJson, ValidQuery};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::reviews::{NewReview, ReviewRecord};
 
 /// A resident's rating of a shop.
@@ -32,7 +33,7 @@ pub struct ReviewRequest {
 /// What happened to a review: `counted`, or `held` for moderation (kept, not counted yet).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewReceipt {
-    pub status: String,
+    pub status: ReviewStatus,
 }
 
 /// Rate a shop (anyone). Limits: a client may rate a shop once a day and ten shops an hour (429
@@ -88,10 +89,9 @@ pub struct ReviewView {
     pub shop_id: i64,
     pub rating: i64,
     pub text: Option<String>,
-    /// `counted` or `held`.
-    pub status: String,
-    /// Why it is held: `burst` or `duplicate`.
-    pub hold_reason: Option<String>,
+    pub status: ReviewStatus,
+    /// Why it is held.
+    pub hold_reason: Option<HoldReason>,
     /// False once a dispute about it was upheld, or while held.
     pub counted: bool,
     pub created_at: String,
@@ -101,7 +101,7 @@ pub struct ReviewView {
 impl From<ReviewRecord> for ReviewView {
     fn from(r: ReviewRecord) -> Self {
         Self {
-            counted: r.status == "counted" && r.excluded == 0,
+            counted: r.status == ReviewStatus::Counted && !r.excluded,
             id: r.id,
             shop_id: r.shop_id,
             rating: r.rating,
@@ -120,16 +120,13 @@ impl From<ReviewRecord> for ReviewView {
 #[into_params(parameter_in = Query)]
 pub struct ReviewListQuery {
     /// For the district queue: `held` (default) or `counted`.
-    #[validate(custom(function = "valid_review_status"))]
-    pub status: Option<String>,
+    #[validate(custom(function = "valid_choice"))]
+    #[param(value_type = Option<ReviewStatus>)]
+    pub status: Option<Choice<ReviewStatus>>,
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
     pub limit: Option<u32>,
-}
-
-fn valid_review_status(v: &str) -> Result<(), validator::ValidationError> {
-    crate::domain::one_of(v, &["held", "counted"])
 }
 
 /// A shop's reviews, held ones included.
@@ -174,7 +171,11 @@ pub async fn list_reviews(
     ValidQuery(query): ValidQuery<ReviewListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
-    let status = query.status.as_deref().unwrap_or("held");
+    let status = query
+        .status
+        .map(|s| s.get("status"))
+        .transpose()?
+        .unwrap_or(ReviewStatus::Held);
     let records = state.store.reviews_by_status(status, page).await?;
     Ok(HttpResponse::Ok().json(Paged::from_page(records, ReviewView::from)))
 }

@@ -1,35 +1,16 @@
 //! How assessments look in the API.
 
 use serde::Serialize;
-use shopcredit_scoring::{Action, Assessment, Colour};
+use shopcredit_scoring::{Action, Assessment};
 use utoipa::ToSchema;
 
 use super::rfc3339;
-
-/// The code on the door.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ColourView {
-    Green,
-    Yellow,
-    Red,
-}
-
-impl From<Colour> for ColourView {
-    fn from(c: Colour) -> Self {
-        match c {
-            Colour::Green => ColourView::Green,
-            Colour::Yellow => ColourView::Yellow,
-            Colour::Red => ColourView::Red,
-        }
-    }
-}
+use crate::domain::score::{CharacteristicId, Colour, ColourRule, PathAction, ReasonCode};
 
 /// A reason the score is not higher.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReasonView {
-    /// Stable code, e.g. `overdue_critical_hazards`.
-    pub code: String,
+    pub code: ReasonCode,
     pub points_lost: u32,
     pub message_zh: String,
     pub message_en: String,
@@ -40,21 +21,20 @@ pub struct ReasonView {
 /// One step back to green, with the score and colour it brings.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StepView {
-    /// `verify_fix`, `submit_self_check` or `clean_reinspection`.
-    pub action: String,
+    pub action: PathAction,
     /// For `verify_fix`: the hazard to fix.
     pub hazard_id: Option<i64>,
     pub message_zh: String,
     pub message_en: String,
     pub score_after: u16,
-    pub colour_after: ColourView,
+    pub colour_after: Colour,
     pub points_gained: i32,
 }
 
 /// Points one characteristic earned.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CharacteristicView {
-    pub id: String,
+    pub id: CharacteristicId,
     /// The measured value; `null` means no history (a neutral bin).
     pub value: Option<f64>,
     pub points: i32,
@@ -67,11 +47,11 @@ pub struct ScoreView {
     pub shop_id: i64,
     /// 0–1000, higher is better.
     pub score: u16,
-    pub colour: ColourView,
+    pub colour: Colour,
     /// Too little evidence for a firm code yet.
     pub provisional: bool,
-    /// The rule that decided the colour, e.g. `overdue_critical_hazard`, `held_by_hysteresis`.
-    pub colour_rule: String,
+    /// The rule that decided the colour.
+    pub colour_rule: ColourRule,
     /// RFC 3339: when the shop took this colour.
     pub colour_since: Option<String>,
     pub policy_version: String,
@@ -85,14 +65,6 @@ pub struct ScoreView {
     pub path_to_green: Vec<StepView>,
 }
 
-fn code_of<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(other) => other.to_string(),
-        Err(_) => String::new(),
-    }
-}
-
 impl ScoreView {
     pub fn from_assessment(shop_id: i64, a: &Assessment, colour_since: Option<i64>) -> Self {
         Self {
@@ -100,7 +72,7 @@ impl ScoreView {
             score: a.score,
             colour: a.colour.into(),
             provisional: a.provisional,
-            colour_rule: code_of(&a.colour_rule),
+            colour_rule: a.colour_rule.into(),
             colour_since: colour_since.map(rfc3339),
             policy_version: a.policy_version.clone(),
             as_of: rfc3339(a.as_of.millis()),
@@ -108,7 +80,7 @@ impl ScoreView {
                 .characteristics
                 .iter()
                 .map(|c| CharacteristicView {
-                    id: code_of(&c.id),
+                    id: c.id.into(),
                     value: c.value,
                     points: c.points,
                     best_points: c.best_points,
@@ -118,7 +90,7 @@ impl ScoreView {
                 .reasons
                 .iter()
                 .map(|r| ReasonView {
-                    code: code_of(&r.code),
+                    code: r.code.into(),
                     points_lost: r.points_lost,
                     message_zh: r.zh.clone(),
                     message_en: r.en.clone(),
@@ -129,12 +101,7 @@ impl ScoreView {
                 .path_to_green
                 .iter()
                 .map(|s| StepView {
-                    action: match s.action {
-                        Action::VerifyFix { .. } => "verify_fix",
-                        Action::SubmitSelfCheck => "submit_self_check",
-                        Action::CleanReinspection => "clean_reinspection",
-                    }
-                    .to_owned(),
+                    action: (&s.action).into(),
                     hazard_id: match s.action {
                         Action::VerifyFix { hazard_id } => Some(hazard_id),
                         _ => None,
@@ -157,10 +124,10 @@ pub struct SnapshotView {
     /// RFC 3339: when the score changed.
     pub at: String,
     pub score: i64,
-    pub colour: String,
+    pub colour: Colour,
     pub provisional: bool,
     pub colour_since: String,
     pub policy_version: String,
     /// Reason codes at that time.
-    pub reasons: Vec<String>,
+    pub reasons: Vec<ReasonCode>,
 }

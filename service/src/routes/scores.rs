@@ -2,26 +2,25 @@
 
 use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
-use shopcredit_scoring::Assessment;
 use utoipa::IntoParams;
 use validator::Validate;
 
 use super::access::{parse_time, visible_shop};
 use super::score_views::{ScoreView, SnapshotView};
 use super::{rfc3339, Paged};
-use crate::assessor::{assess_rows, known_at, parse_policy, previous_code, rescore, AssessError};
+use crate::assessor::{recompute_at, rescore, stored_assessment, AssessError};
 use crate::auth::Principal;
 use crate::domain::page::PageRequest;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::ValidQuery;
-use crate::startup::AppState;
-use crate::storage::scores::SnapshotRecord;
+use crate::state::AppState;
 
 impl From<AssessError> for ApiError {
     fn from(err: AssessError) -> Self {
         match err {
             AssessError::Database(e) => e.into(),
-            other => ApiError::Internal(other.to_string()),
+            AssessError::NoScoreYet => ApiError::field("as_of", err.to_string()),
+            other => ApiError::internal(other),
         }
     }
 }
@@ -33,11 +32,6 @@ impl From<AssessError> for ApiError {
 pub struct ScoreQuery {
     /// RFC 3339: recompute the score as it was at this instant, from what was recorded by then.
     pub as_of: Option<String>,
-}
-
-fn parse_assessment(snapshot: &SnapshotRecord) -> Result<Assessment, ApiError> {
-    serde_json::from_str(&snapshot.assessment)
-        .map_err(|e| ApiError::Internal(format!("snapshot {}: {e}", snapshot.id)))
 }
 
 /// The shop's score, colour, breakdown, reasons and path back to green (its owner, its inspectors,
@@ -77,10 +71,10 @@ pub async fn get_score(
                 .store
                 .snapshot(current.snapshot_id)
                 .await?
-                .ok_or_else(|| ApiError::Internal("current score without snapshot".into()))?;
+                .ok_or_else(|| ApiError::invariant("current score without snapshot"))?;
             ScoreView::from_assessment(
                 shop.id,
-                &parse_assessment(&snapshot)?,
+                &stored_assessment(&snapshot)?,
                 Some(current.colour_since),
             )
         }
@@ -89,52 +83,11 @@ pub async fn get_score(
             if as_of > now {
                 return Err(ApiError::field("as_of", "as_of cannot be in the future"));
             }
-            recompute(&state, shop.id, as_of).await?
+            let past = recompute_at(&state.store, shop.id, as_of).await?;
+            ScoreView::from_assessment(shop.id, &past.assessment, Some(past.colour_since))
         }
     };
     Ok(HttpResponse::Ok().json(view))
-}
-
-/// Recomputes a past score: the policy and district prior of the snapshot in force at `as_of`, the
-/// colour in force just before it, and only the evidence recorded by then.
-async fn recompute(state: &AppState, shop_id: i64, as_of: i64) -> Result<ScoreView, ApiError> {
-    let in_force = state
-        .store
-        .snapshot_before(shop_id, as_of, false)
-        .await?
-        .ok_or_else(|| ApiError::field("as_of", "the shop had no score yet at that time"))?;
-    let before = if in_force.at < as_of {
-        Some(in_force.clone())
-    } else {
-        state.store.snapshot_before(shop_id, as_of, true).await?
-    };
-    let policy_record = state
-        .store
-        .policy(&in_force.policy_version)
-        .await?
-        .ok_or_else(|| ApiError::Internal(format!("policy {} missing", in_force.policy_version)))?;
-    let policy = parse_policy(&policy_record.version, &policy_record.body)?;
-    let previous = before
-        .as_ref()
-        .map(|s| previous_code(&s.colour, s.colour_since))
-        .transpose()?;
-    let rows = known_at(&state.store.evidence_rows(shop_id).await?, as_of);
-    let assessment = assess_rows(
-        &rows,
-        &policy,
-        in_force.district_mean_rating,
-        as_of,
-        previous,
-    )?;
-    let since = match &before {
-        Some(s) if s.colour == crate::assessor::colour_name(assessment.colour) => s.colour_since,
-        _ => in_force.colour_since,
-    };
-    Ok(ScoreView::from_assessment(
-        shop_id,
-        &assessment,
-        Some(since),
-    ))
 }
 
 /// Paging of the score history.
@@ -171,7 +124,7 @@ pub async fn score_history(
     let records = state.store.score_history(shop.id, page).await?;
     let mut items = Vec::with_capacity(records.items.len());
     for s in records.items {
-        let assessment = parse_assessment(&s)?;
+        let assessment = stored_assessment(&s)?;
         items.push(SnapshotView {
             reasons: ScoreView::from_assessment(shop.id, &assessment, None)
                 .reasons
@@ -182,7 +135,7 @@ pub async fn score_history(
             at: rfc3339(s.at),
             score: s.score,
             colour: s.colour,
-            provisional: s.provisional != 0,
+            provisional: s.provisional,
             colour_since: rfc3339(s.colour_since),
             policy_version: s.policy_version,
         });

@@ -2,7 +2,6 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
-use shopcredit_scoring::{hazard_deadline, Timestamp};
 use utoipa::ToSchema;
 use validator::Validate;
 
@@ -11,12 +10,12 @@ use super::hazard_views::HazardView;
 use super::rfc3339;
 use crate::auth::Principal;
 use crate::domain::checklist::{check_answers, Answer, CheckResult, ChecklistItem};
-use crate::domain::hazard::{EvidenceRef, HazardSource};
+use crate::domain::hazard::{EvidenceRef, Finding, HazardSource};
 use crate::domain::role::Role;
+use crate::domain::shop::Category;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::ValidJson;
-use crate::startup::AppState;
-use crate::storage::hazards::NewHazard;
+use crate::state::AppState;
 use crate::storage::inspections::StoredAnswer;
 
 /// The checklist a shop answers.
@@ -24,7 +23,7 @@ use crate::storage::inspections::StoredAnswer;
 pub struct ChecklistView {
     /// The checklists' version; submissions record it.
     pub version: String,
-    pub category: String,
+    pub category: Category,
     pub items: Vec<ChecklistItem>,
 }
 
@@ -49,7 +48,7 @@ pub async fn get_checklist(
     let category = category_of(&shop)?;
     Ok(HttpResponse::Ok().json(ChecklistView {
         version: state.checklists.version().to_owned(),
-        category: category.as_str().to_owned(),
+        category,
         items: state.checklists.items(category).to_vec(),
     }))
 }
@@ -132,31 +131,32 @@ pub async fn submit_self_check(
         .collect();
     let checked = check_answers(items, answers, state.today()).map_err(ApiError::Validation)?;
     let now = state.now_ms();
+    let policy = state.policy();
     let stored: Vec<StoredAnswer> = checked
         .into_iter()
         .map(|a| {
-            let evidence = serde_json::to_string(&a.evidence).unwrap_or_else(|_| "[]".to_owned());
-            let hazard = (a.result == CheckResult::Fail).then(|| NewHazard {
-                source: HazardSource::SelfCheck,
-                item_id: Some(a.item.id.clone()),
-                hazard_type: a.item.hazard_type.as_str().to_owned(),
-                severity: a.item.severity.as_str().to_owned(),
-                description: format!(
-                    "{}：{}",
-                    a.item.title_zh,
-                    a.note.clone().unwrap_or_default()
-                ),
-                evidence: evidence.clone(),
-                observed_at: now,
-                deadline: hazard_deadline(&state.policy(), a.item.severity.into(), Timestamp(now))
-                    .millis(),
+            let hazard = (a.result == CheckResult::Fail).then(|| {
+                Finding {
+                    source: HazardSource::SelfCheck,
+                    severity: a.item.severity,
+                    hazard_type: a.item.hazard_type,
+                    item_id: Some(a.item.id.clone()),
+                    description: format!(
+                        "{}：{}",
+                        a.item.title_zh,
+                        a.note.clone().unwrap_or_default()
+                    ),
+                    evidence: a.evidence.clone(),
+                    observed_at: now,
+                }
+                .open(&policy)
             });
             StoredAnswer {
                 item_id: a.item.id,
-                result: a.result.as_str(),
+                result: a.result,
                 note: a.note,
                 expires_on: a.expires_on.map(|d| d.format("%Y-%m-%d").to_string()),
-                evidence,
+                evidence: a.evidence,
                 hazard,
             }
         })

@@ -6,6 +6,7 @@ use validator::{Validate, ValidationError};
 
 use super::rfc3339;
 use crate::domain::check;
+use crate::domain::score::{Colour, ReasonCode};
 use crate::domain::shop::{
     Address, Category, GridCode, Location, NewShop, OwnerName, Phone, ShopChanges, ShopName,
     ShopStatus,
@@ -263,20 +264,19 @@ pub struct ShopResponse {
 
 impl ShopResponse {
     pub fn from_record(r: ShopRecord, public_base_url: &str) -> Result<Self, ApiError> {
-        let (category, status) = decode_enums(&r)?;
         Ok(Self {
             public_url: public_url(public_base_url, &r.code),
             id: r.id,
             code: r.code,
             name: r.name,
             address: r.address,
-            category,
+            category: r.category,
             grid: r.grid,
             lat: r.lat,
             lon: r.lon,
             owner_name: r.owner_name,
             owner_phone: r.owner_phone,
-            status,
+            status: r.status,
             created_at: rfc3339(r.created_at),
             updated_at: rfc3339(r.updated_at),
         })
@@ -299,8 +299,8 @@ pub struct PublicShopResponse {
     pub rating: PublicRating,
     /// The credit score, 0–1000 (`null` until first scored).
     pub score: Option<i64>,
-    /// `green`, `yellow` or `red` (`null` until first scored).
-    pub colour: Option<String>,
+    /// `null` until first scored.
+    pub colour: Option<Colour>,
     /// Too little evidence yet for a firm code.
     pub provisional: bool,
     /// RFC 3339: the last patrol or inspection.
@@ -312,8 +312,7 @@ pub struct PublicShopResponse {
 /// A reason as residents see it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PublicReason {
-    /// Stable code, e.g. `overdue_critical_hazards`.
-    pub code: String,
+    pub code: ReasonCode,
     pub message_zh: String,
     pub message_en: String,
 }
@@ -352,30 +351,23 @@ impl PublicShopResponse {
         public_base_url: &str,
         standing: PublicStanding,
     ) -> Result<Self, ApiError> {
-        let (category, status) = decode_enums(&r)?;
         Ok(Self {
             rating: PublicRating::from_summary(standing.rating),
             score: standing.score.as_ref().map(|s| s.score),
-            colour: standing.score.as_ref().map(|s| s.colour.clone()),
-            provisional: standing.score.as_ref().is_some_and(|s| s.provisional != 0),
+            colour: standing.score.as_ref().map(|s| s.colour),
+            provisional: standing.score.as_ref().is_some_and(|s| s.provisional),
             last_inspection_at: standing.last_patrol_at.map(rfc3339),
             reasons: standing.reasons,
             public_url: public_url(public_base_url, &r.code),
             code: r.code,
             name: r.name,
             address: r.address,
-            category,
+            category: r.category,
             lat: r.lat,
             lon: r.lon,
-            status,
+            status: r.status,
         })
     }
-}
-
-fn decode_enums(r: &ShopRecord) -> Result<(Category, ShopStatus), ApiError> {
-    let category = Category::parse(&r.category).map_err(|e| ApiError::Internal(e.0))?;
-    let status = ShopStatus::parse(&r.status).map_err(|e| ApiError::Internal(e.0))?;
-    Ok((category, status))
 }
 
 /// The resident-facing address of a shop, printed as the door QR code.

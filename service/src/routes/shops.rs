@@ -12,7 +12,7 @@ use crate::domain::role::Role;
 use crate::domain::shop::{Category, GridCode, ShopCode};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{ValidJson, ValidQuery};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::shops::ShopFilter;
 
 /// Register a shop (regulators and admins). Answers the shop with its `id` and door `code`.

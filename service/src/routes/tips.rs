@@ -2,46 +2,35 @@
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use shopcredit_scoring::{hazard_deadline, Timestamp};
 use utoipa::{IntoParams, ToSchema};
-use validator::{Validate, ValidationError};
+use validator::Validate;
 
 use super::access::{actor, client_address, FIELD_STAFF};
 use super::hazard_views::HazardView;
 use super::public::open_shop_by_code;
 use super::{rfc3339, Paged};
 use crate::auth::Principal;
-use crate::domain::check;
-use crate::domain::hazard::{HazardSource, HazardType, Severity};
+use crate::domain::hazard::{Finding, HazardSource, HazardType, Severity};
 use crate::domain::page::PageRequest;
 use crate::domain::review::client_key;
+use crate::domain::review::TipStatus;
 use crate::domain::shop::random_code;
+use crate::domain::vocabulary::{valid_choice, Choice};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{ValidJson, ValidQuery};
-use crate::startup::AppState;
-use crate::storage::hazards::NewHazard;
+use crate::state::AppState;
 use crate::storage::tips::{NewTip, TipError, TipRecord};
 
 /// Length of a tip-off receipt.
 const RECEIPT_LEN: usize = 10;
 
-fn valid_hazard_type(v: &str) -> Result<(), ValidationError> {
-    check(HazardType::parse(v))
-}
-fn valid_severity(v: &str) -> Result<(), ValidationError> {
-    check(Severity::parse(v))
-}
-fn valid_tip_status(v: &str) -> Result<(), ValidationError> {
-    crate::domain::one_of(v, &["pending", "verified", "dismissed"])
-}
-
 /// A resident's report of a concrete problem.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TipRequest {
-    #[validate(custom(function = "valid_hazard_type"))]
+    #[validate(custom(function = "valid_choice"))]
     #[schema(value_type = HazardType)]
-    pub hazard_type: String,
+    pub hazard_type: Choice<HazardType>,
     #[validate(length(min = 1, max = 1000))]
     #[schema(min_length = 1, max_length = 1000)]
     pub description: String,
@@ -56,8 +45,7 @@ pub struct TipRequest {
 pub struct TipReceipt {
     #[schema(example = "K7MPQ2XA3B")]
     pub receipt: String,
-    /// `pending`, `verified` or `dismissed`.
-    pub status: String,
+    pub status: TipStatus,
 }
 
 /// Report a problem at a shop (anyone; ten tip-offs an hour per client).
@@ -83,7 +71,7 @@ pub async fn post_tip(
     let client = client_key(&client_address(&req, &state.settings.trusted_proxies));
     let tip = NewTip {
         shop_id: shop.id,
-        hazard_type: &body.hazard_type,
+        hazard_type: body.hazard_type.get("hazard_type")?,
         description: body.description.trim(),
         contact: body.contact.as_deref().map(str::trim),
         client_key: &client,
@@ -105,9 +93,8 @@ pub async fn post_tip(
 
 /// A tip-off's status, for its reporter.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TipStatus {
-    /// `pending`, `verified` or `dismissed`.
-    pub status: String,
+pub struct TipStatusView {
+    pub status: TipStatus,
 }
 
 /// The status of a tip-off by its receipt (anyone holding the receipt).
@@ -115,7 +102,7 @@ pub struct TipStatus {
     tag = "public",
     params(("receipt" = String, Path, description = "The receipt given when the tip was sent")),
     responses(
-        (status = 200, description = "The status", body = TipStatus),
+        (status = 200, description = "The status", body = TipStatusView),
         (status = 404, description = "No tip has this receipt", body = ErrorEnvelope),
     )
 )]
@@ -130,7 +117,7 @@ pub async fn get_tip_status(
         .tip_by_receipt(&receipt)
         .await?
         .ok_or(ApiError::NotFound("tip"))?;
-    Ok(HttpResponse::Ok().json(TipStatus { status: tip.status }))
+    Ok(HttpResponse::Ok().json(TipStatusView { status: tip.status }))
 }
 
 /// A tip-off as inspectors see it.
@@ -138,11 +125,12 @@ pub async fn get_tip_status(
 pub struct TipView {
     pub id: i64,
     pub shop_id: i64,
-    pub hazard_type: String,
+    pub hazard_type: HazardType,
     pub description: String,
     pub contact: Option<String>,
-    pub status: String,
-    /// Why it was dismissed.
+    pub status: TipStatus,
+    /// Why it was dismissed (the inspector's words).
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
     /// The finding it became.
     pub hazard_id: Option<i64>,
@@ -172,8 +160,9 @@ impl From<TipRecord> for TipView {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TipListQuery {
-    #[validate(custom(function = "valid_tip_status"))]
-    pub status: Option<String>,
+    #[validate(custom(function = "valid_choice"))]
+    #[param(value_type = Option<TipStatus>)]
+    pub status: Option<Choice<TipStatus>>,
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
@@ -199,9 +188,10 @@ pub async fn list_tips(
 ) -> Result<HttpResponse, ApiError> {
     who.require(FIELD_STAFF)?;
     let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
+    let status = query.status.map(|s| s.get("status")).transpose()?;
     let records = state
         .store
-        .list_tips(who.visibility(), query.status.as_deref(), page)
+        .list_tips(who.visibility(), status, page)
         .await?;
     Ok(HttpResponse::Ok().json(Paged::from_page(records, TipView::from)))
 }
@@ -210,9 +200,9 @@ pub async fn list_tips(
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyTipRequest {
-    #[validate(custom(function = "valid_severity"))]
+    #[validate(custom(function = "valid_choice"))]
     #[schema(value_type = Severity)]
-    pub severity: String,
+    pub severity: Choice<Severity>,
     /// What the inspector found; defaults to the reporter's description.
     #[validate(length(min = 1, max = 500))]
     #[schema(max_length = 500)]
@@ -269,18 +259,17 @@ pub async fn verify_tip(
     ValidJson(body): ValidJson<VerifyTipRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let tip = visible_tip(&state, &who, id.into_inner()).await?;
-    let severity = Severity::parse(&body.severity).map_err(|e| ApiError::field("severity", e.0))?;
     let now = state.now_ms();
-    let hazard = NewHazard {
+    let hazard = Finding {
         source: HazardSource::TipOff,
+        severity: body.severity.get("severity")?,
+        hazard_type: tip.hazard_type,
         item_id: None,
-        hazard_type: tip.hazard_type.clone(),
-        severity: severity.as_str().to_owned(),
         description: body.description.unwrap_or_else(|| tip.description.clone()),
-        evidence: "[]".to_owned(),
+        evidence: Vec::new(),
         observed_at: now,
-        deadline: hazard_deadline(&state.policy(), severity.into(), Timestamp(now)).millis(),
-    };
+    }
+    .open(&state.policy());
     let (tip, hazard) = state
         .store
         .verify_tip(tip.id, &hazard, now, &actor(&who))

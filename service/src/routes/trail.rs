@@ -1,23 +1,21 @@
 //! A shop's audit trail and the owner's warnings.
 
 use actix_web::{get, web, HttpResponse};
-use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
+use serde::Serialize;
+use shopcredit_scoring as scoring;
+use shopcredit_scoring::{alerts, AlertDue, AlertHazard, Day, Text, Timestamp, TrackedItem};
+use utoipa::ToSchema;
 
 use super::access::{category_of, visible_shop};
-use super::{rfc3339, Paged};
+use super::{rfc3339, stored_json, PageQuery, Paged};
+use crate::assessor::hazard_of;
 use crate::auth::Principal;
-use crate::domain::page::PageRequest;
+use crate::domain::role::ActorRole;
+use crate::domain::vocabulary::mirror_enum;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::ValidQuery;
-use crate::startup::AppState;
-
-/// Warn this many days before a tracked item expires.
-const EXPIRY_WARNING_DAYS: i64 = 30;
-/// Warn this long before a hazard's deadline.
-const DEADLINE_WARNING_MS: i64 = 24 * 3_600_000;
+use crate::state::AppState;
+use crate::storage::CorruptRow;
 
 /// One entry of the audit trail.
 #[derive(Debug, Serialize, ToSchema)]
@@ -28,7 +26,7 @@ pub struct EventView {
     pub at: String,
     /// `token:ID`, `public` or `system`.
     pub actor: String,
-    pub role: String,
+    pub role: ActorRole,
     /// e.g. `hazard.opened`, `hazard.verification_accepted`.
     pub action: String,
     pub subject_type: String,
@@ -38,21 +36,10 @@ pub struct EventView {
     pub details: serde_json::Value,
 }
 
-/// Paging of the events feed.
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct EventListQuery {
-    pub cursor: Option<String>,
-    #[validate(range(min = 1))]
-    #[param(minimum = 1)]
-    pub limit: Option<u32>,
-}
-
 /// Everything that happened to a shop, in order (its owner, its inspectors, regulators).
 #[utoipa::path(
     tag = "evidence",
-    params(("id" = i64, Path, description = "Shop id"), EventListQuery),
+    params(("id" = i64, Path, description = "Shop id"), PageQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of events, oldest first", body = Paged<EventView>),
@@ -65,25 +52,26 @@ pub async fn list_events(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<i64>,
-    ValidQuery(query): ValidQuery<EventListQuery>,
+    ValidQuery(query): ValidQuery<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let shop = visible_shop(&state, &who, id.into_inner()).await?;
-    let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
-    let records = state.store.shop_events(shop.id, page).await?;
+    let records = state.store.shop_events(shop.id, query.page()?).await?;
     let items = records
         .items
         .into_iter()
-        .map(|e| EventView {
-            id: e.id,
-            at: rfc3339(e.at),
-            actor: e.actor,
-            role: e.role,
-            action: e.action,
-            subject_type: e.subject_type,
-            subject_id: e.subject_id,
-            details: serde_json::from_str(&e.details).unwrap_or_default(),
+        .map(|e| {
+            Ok(EventView {
+                details: stored_json("events", e.id, "details", &e.details)?,
+                id: e.id,
+                at: rfc3339(e.at),
+                actor: e.actor,
+                role: e.role,
+                action: e.action,
+                subject_type: e.subject_type,
+                subject_id: e.subject_id,
+            })
         })
-        .collect::<Vec<_>>();
+        .collect::<Result<Vec<_>, CorruptRow>>()?;
     Ok(HttpResponse::Ok().json(Paged {
         items,
         next_cursor: records.next.map(|c| c.encode()),
@@ -94,15 +82,21 @@ pub async fn list_events(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertKind {
-    /// A tracked item expires within 30 days.
-    Expiring,
+    /// A hazard is past its deadline (the same rule as the hazard's `overdue` flag).
+    Overdue,
     /// A tracked item has expired.
     Expired,
-    /// A hazard's deadline is within 24 hours.
+    /// A hazard's deadline is within the policy's lead time.
     DeadlineSoon,
-    /// A hazard is past its deadline.
-    Overdue,
+    /// A tracked item expires within the policy's lead time.
+    Expiring,
 }
+
+mirror_enum!(
+    AlertKind,
+    scoring::AlertKind,
+    [Overdue, Expired, DeadlineSoon, Expiring]
+);
 
 /// A warning for the owner.
 #[derive(Debug, Serialize, ToSchema)]
@@ -118,8 +112,8 @@ pub struct AlertView {
     pub due: String,
 }
 
-/// The owner's warnings, most urgent first: overdue hazards, expired items, deadlines within
-/// 24 hours, items expiring within 30 days.
+/// The owner's warnings, most urgent first: overdue hazards, expired items, deadlines coming up,
+/// items expiring soon (lead times from the policy).
 #[utoipa::path(
     tag = "evidence",
     params(("id" = i64, Path, description = "Shop id")),
@@ -139,84 +133,65 @@ pub async fn list_alerts(
     let shop = visible_shop(&state, &who, id.into_inner()).await?;
     let category = category_of(&shop)?;
     let now = state.now_ms();
-    let today = state.today();
-    let horizon = today + chrono::Duration::days(EXPIRY_WARNING_DAYS);
-    let mut alerts = Vec::new();
-    for hazard in state
-        .store
-        .hazards_due_before(shop.id, now + DEADLINE_WARNING_MS)
-        .await?
-    {
-        let overdue = hazard.deadline < now;
-        let (zh, en) = if overdue {
-            ("隐患已逾期未整改", "hazard overdue")
-        } else {
-            (
-                "隐患整改期限将在 24 小时内到期",
-                "hazard due within 24 hours",
+    let records = state.store.unresolved_hazards(shop.id).await?;
+    let hazards: Vec<_> = records.iter().map(hazard_of).collect();
+    let hazard_alerts: Vec<AlertHazard> = hazards
+        .iter()
+        .zip(&records)
+        .map(|(hazard, r)| AlertHazard {
+            hazard,
+            description: &r.description,
+        })
+        .collect();
+    let expiries = state.store.tracked_expiries(shop.id).await?;
+    let mut items = Vec::with_capacity(expiries.len());
+    for e in &expiries {
+        let expires_on = Day::parse(&e.expires_on).ok_or_else(|| {
+            CorruptRow::new(
+                "tracked_expiries",
+                shop.id,
+                "expires_on",
+                BadDate(e.expires_on.clone()),
             )
+        })?;
+        let title = match state.checklists.item(category, &e.item_id) {
+            Some(i) => Text::new(i.title_zh.clone(), i.title_en.clone()),
+            None => Text::new(e.item_id.clone(), e.item_id.clone()),
         };
-        alerts.push(AlertView {
-            kind: if overdue {
-                AlertKind::Overdue
-            } else {
-                AlertKind::DeadlineSoon
+        items.push(TrackedItem {
+            item_id: &e.item_id,
+            title,
+            expires_on,
+        });
+    }
+    let today = Day::containing(Timestamp(now), state.settings.utc_offset_minutes);
+    let found = alerts(
+        &hazard_alerts,
+        &items,
+        Timestamp(now),
+        today,
+        &state.policy(),
+    );
+    let items = found
+        .into_iter()
+        .map(|a| AlertView {
+            kind: a.kind.into(),
+            message_zh: a.text.zh,
+            message_en: a.text.en,
+            item_id: a.item_id,
+            hazard_id: a.hazard_id,
+            due: match a.due {
+                AlertDue::At(t) => rfc3339(t.millis()),
+                AlertDue::On(day) => day.to_string(),
             },
-            message_zh: format!("{zh}：{}", hazard.description),
-            message_en: format!(
-                "{en} ({} {}): {}",
-                hazard.severity, hazard.hazard_type, hazard.description
-            ),
-            item_id: None,
-            hazard_id: Some(hazard.id),
-            due: rfc3339(hazard.deadline),
-        });
-    }
-    for item in state
-        .store
-        .expiring_items(shop.id, &horizon.format("%Y-%m-%d").to_string())
-        .await?
-    {
-        let Ok(date) = NaiveDate::parse_from_str(&item.expires_on, "%Y-%m-%d") else {
-            continue;
-        };
-        let (title_zh, title_en) = state
-            .checklists
-            .item(category, &item.item_id)
-            .map(|i| (i.title_zh.clone(), i.title_en.clone()))
-            .unwrap_or_else(|| (item.item_id.clone(), item.item_id.clone()));
-        let days = (date - today).num_days();
-        let (kind, zh, en) = if days < 0 {
-            (
-                AlertKind::Expired,
-                format!("已于 {date} 过期：{title_zh}"),
-                format!("expired on {date}: {title_en}"),
-            )
-        } else {
-            (
-                AlertKind::Expiring,
-                format!("将于 {days} 天后（{date}）到期：{title_zh}"),
-                format!("expires in {days} days ({date}): {title_en}"),
-            )
-        };
-        alerts.push(AlertView {
-            kind,
-            message_zh: zh,
-            message_en: en,
-            item_id: Some(item.item_id),
-            hazard_id: None,
-            due: date.format("%Y-%m-%d").to_string(),
-        });
-    }
-    let urgency = |k: AlertKind| match k {
-        AlertKind::Overdue => 0,
-        AlertKind::Expired => 1,
-        AlertKind::DeadlineSoon => 2,
-        AlertKind::Expiring => 3,
-    };
-    alerts.sort_by_key(|a| urgency(a.kind));
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(Paged {
-        items: alerts,
+        items,
         next_cursor: None,
     }))
 }
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?} is not a YYYY-MM-DD date")]
+struct BadDate(String);

@@ -5,8 +5,11 @@ use serde_json::json;
 use sqlx::FromRow;
 
 use super::events::{self, Actor, NewEvent};
+use super::scores::mark_for_rescore;
 use super::sql::{Arg, Statement};
 use super::{is_unique_violation, Store};
+use crate::domain::dispute::{DisputeOutcome, DisputeStatus, DisputeTarget};
+use crate::domain::hazard::HazardSource;
 use crate::domain::page::{Page, PageRequest};
 
 /// A dispute as stored.
@@ -14,10 +17,10 @@ use crate::domain::page::{Page, PageRequest};
 pub struct DisputeRecord {
     pub id: i64,
     pub shop_id: i64,
-    pub target_type: String,
+    pub target_type: DisputeTarget,
     pub target_id: i64,
     pub reason: String,
-    pub status: String,
+    pub status: DisputeStatus,
     pub note: Option<String>,
     pub created_at: i64,
     pub resolved_at: Option<i64>,
@@ -38,32 +41,9 @@ pub enum DisputeError {
     #[error("dispute not found")]
     NotFound,
     #[error("the dispute is already {0}")]
-    AlreadyResolved(String),
+    AlreadyResolved(DisputeStatus),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
-}
-
-/// What is disputed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DisputeTarget {
-    Hazard,
-    Review,
-}
-
-impl DisputeTarget {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DisputeTarget::Hazard => "hazard",
-            DisputeTarget::Review => "review",
-        }
-    }
-
-    fn table(self) -> &'static str {
-        match self {
-            DisputeTarget::Hazard => "hazards",
-            DisputeTarget::Review => "reviews",
-        }
-    }
 }
 
 impl Store {
@@ -78,11 +58,12 @@ impl Store {
         actor: &Actor,
     ) -> Result<DisputeRecord, DisputeError> {
         let mut tx = self.begin_write().await?;
+        // Reviews have no source: any placeholder that is not `self_check` will do.
         let source = match target {
             DisputeTarget::Hazard => "source",
-            DisputeTarget::Review => "'review'",
+            DisputeTarget::Review => "'patrol'",
         };
-        let found: Option<(String,)> = sqlx::query_as(&format!(
+        let found: Option<(HazardSource,)> = sqlx::query_as(&format!(
             "SELECT {source} FROM {} WHERE id = $1 AND shop_id = $2",
             target.table()
         ))
@@ -92,17 +73,18 @@ impl Store {
         .await?;
         match found {
             None => return Err(DisputeError::UnknownTarget(target.as_str())),
-            Some((source,)) if source == "self_check" => return Err(DisputeError::SelfReported),
+            Some((HazardSource::SelfCheck,)) => return Err(DisputeError::SelfReported),
             Some(_) => {}
         }
         let inserted = sqlx::query_as::<_, DisputeRecord>(&format!(
             "INSERT INTO disputes (shop_id, target_type, target_id, reason, status, created_at) \
-             VALUES ($1, $2, $3, $4, 'open', $5) RETURNING {RETURNED}"
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {RETURNED}"
         ))
         .bind(shop_id)
-        .bind(target.as_str())
+        .bind(target)
         .bind(target_id)
         .bind(reason)
+        .bind(DisputeStatus::Open)
         .bind(now)
         .fetch_one(&mut *tx)
         .await;
@@ -134,25 +116,26 @@ impl Store {
     pub async fn resolve_dispute(
         &self,
         id: i64,
-        upheld: bool,
+        outcome: DisputeOutcome,
         note: &str,
         now: i64,
         actor: &Actor,
     ) -> Result<DisputeRecord, DisputeError> {
         let mut tx = self.begin_write().await?;
-        let status = if upheld { "upheld" } else { "rejected" };
+        let upheld = outcome == DisputeOutcome::Upheld;
         let resolved: Option<DisputeRecord> = sqlx::query_as(&format!(
-            "UPDATE disputes SET status = $1, note = $2, resolved_at = $3 WHERE id = $4 AND status = 'open' \
+            "UPDATE disputes SET status = $1, note = $2, resolved_at = $3 WHERE id = $4 AND status = $5 \
              RETURNING {RETURNED}"
         ))
-        .bind(status)
+        .bind(DisputeStatus::from(outcome))
         .bind(note)
         .bind(now)
         .bind(id)
+        .bind(DisputeStatus::Open)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(record) = resolved else {
-            let current: Option<(String,)> =
+            let current: Option<(DisputeStatus,)> =
                 sqlx::query_as("SELECT status FROM disputes WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&mut *tx)
@@ -163,15 +146,12 @@ impl Store {
             });
         };
         if upheld {
-            let table = if record.target_type == "hazard" {
-                "hazards"
-            } else {
-                "reviews"
-            };
+            let table = record.target_type.table();
             sqlx::query(&format!("UPDATE {table} SET excluded = 1 WHERE id = $1"))
                 .bind(record.target_id)
                 .execute(&mut *tx)
                 .await?;
+            mark_for_rescore(&mut tx, record.shop_id, now).await?;
         }
         events::record(
             &mut tx,
@@ -194,7 +174,7 @@ impl Store {
     pub async fn list_disputes(
         &self,
         shop_id: Option<i64>,
-        status: Option<&str>,
+        status: Option<DisputeStatus>,
         page: PageRequest,
     ) -> Result<Page<DisputeRecord>, sqlx::Error> {
         let mut st = Statement::new(&format!("SELECT {RETURNED} FROM disputes WHERE 1 = 1"));
@@ -202,7 +182,8 @@ impl Store {
             st.push(" AND shop_id = ").bind(Arg::Int(shop_id));
         }
         if let Some(status) = status {
-            st.push(" AND status = ").bind(Arg::Text(status.to_owned()));
+            st.push(" AND status = ")
+                .bind(Arg::Text(status.as_str().to_owned()));
         }
         if let Some(after) = page.after {
             st.push(" AND id > ").bind(Arg::Int(after.last_id()));

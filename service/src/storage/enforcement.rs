@@ -1,17 +1,22 @@
-//! The escalation ladder and enforcement cases. Every write is keyed so it happens once: a rung per
+//! The escalation ladder and enforcement cases: the facts the rules (in the scoring crate) decide on,
+//! and the writes that carry their decisions out. Every write is keyed so it happens once: a rung per
 //! (hazard, step), one open case per shop, one notice per key; several replicas may sweep at once.
 
 use std::collections::BTreeMap;
 
 use serde_json::json;
-use sqlx::FromRow;
+use shopcredit_scoring::Text;
+use sqlx::{Any, FromRow, Transaction};
 
 use super::events::{self, Actor, NewEvent};
 use super::feed::{add_notice, append_feed, NewNotice};
 use super::hazards::{HazardRecord, COLUMNS as HAZARD_COLUMNS};
-use super::sql::{Arg, Statement};
 use super::Store;
-use crate::domain::page::RankCursor;
+use crate::domain::enforcement::{
+    CaseActionKind, CaseReason, CaseStatus, EscalationStep, FeedKind, NoticeKind,
+};
+use crate::domain::hazard::Severity;
+use crate::domain::score::Colour;
 
 /// A rung taken on a hazard's ladder.
 #[derive(Debug, Clone, FromRow)]
@@ -19,7 +24,7 @@ pub struct StepRecord {
     pub id: i64,
     pub hazard_id: i64,
     pub shop_id: i64,
-    pub step: String,
+    pub step: EscalationStep,
     pub due_at: i64,
     pub taken_at: i64,
 }
@@ -29,11 +34,12 @@ pub struct StepRecord {
 pub struct CaseRecord {
     pub id: i64,
     pub shop_id: i64,
-    pub status: String,
-    pub reason: String,
+    pub status: CaseStatus,
+    pub reason: CaseReason,
     pub severity_rank: i64,
     pub opened_at: i64,
     pub closed_at: Option<i64>,
+    /// Free text: how the case ended.
     pub outcome: Option<String>,
 }
 
@@ -42,23 +48,67 @@ pub struct CaseRecord {
 pub struct ActionRecord {
     pub id: i64,
     pub case_id: i64,
-    pub kind: String,
+    pub kind: CaseActionKind,
     pub note: String,
-    pub pending: i64,
     pub at: i64,
     pub actor: String,
 }
 
-const CASE_COLUMNS: &str =
+pub(crate) const CASE_COLUMNS: &str =
+    "c.id, c.shop_id, c.status, c.reason, c.severity_rank, c.opened_at, c.closed_at, c.outcome";
+const CASE_RETURNED: &str =
     "id, shop_id, status, reason, severity_rank, opened_at, closed_at, outcome";
+pub(crate) const ACTION_COLUMNS: &str = "a.id, a.case_id, a.kind, a.note, a.at, a.actor";
 
-/// A case the sweep should open.
+/// A case to open, as the rule decided it.
 #[derive(Debug, Clone)]
-pub struct CaseCandidate {
+pub struct NewCase {
     pub shop_id: i64,
-    pub reason: &'static str,
+    pub reason: CaseReason,
     pub hazard_ids: Vec<i64>,
     pub severity_rank: i64,
+    pub notice: Text,
+}
+
+/// A regulator's action to record.
+#[derive(Debug, Clone)]
+pub struct NewAction<'a> {
+    pub kind: CaseActionKind,
+    pub note: &'a str,
+    /// With `close`: how the case ended; the case closes in the same transaction.
+    pub outcome: Option<&'a str>,
+    /// What the owner is told if the action closes the case.
+    pub closed_notice: Text,
+}
+
+/// A hazard as the case rules see it.
+#[derive(Debug, Clone, FromRow)]
+pub struct CaseHazardRow {
+    pub shop_id: i64,
+    pub id: i64,
+    pub severity: Severity,
+    pub referral_taken: i64,
+    pub in_a_case: i64,
+}
+
+/// What the case-opening rule needs to know about a shop.
+#[derive(Debug, Clone)]
+pub struct ShopCaseFacts {
+    pub shop_id: i64,
+    pub colour: Option<Colour>,
+    pub has_open_case: bool,
+    pub last_case_opened_at: Option<i64>,
+    pub unresolved_hazards: Vec<CaseHazardRow>,
+    pub turned_red_at: Vec<i64>,
+}
+
+/// What the case-closing rule needs to know about an open case.
+#[derive(Debug, Clone)]
+pub struct OpenCaseFacts {
+    pub case: CaseRecord,
+    pub hazards_resolved: bool,
+    pub actions: Vec<CaseActionKind>,
+    pub shop_red: bool,
 }
 
 /// Why a case action was refused.
@@ -72,27 +122,20 @@ pub enum CaseError {
     Database(#[from] sqlx::Error),
 }
 
-/// 3 for critical, 2 major, 1 minor: the order of the regulators' queue.
-pub fn severity_rank(severity: &str) -> i64 {
-    match severity {
-        "critical" => 3,
-        "major" => 2,
-        _ => 1,
-    }
-}
-
 impl Store {
-    /// Open, counted hazards past their deadline whose ladder is not complete.
+    /// Open, counted hazards past their deadline whose ladder of `rungs` is not complete.
     pub async fn hazards_to_escalate(
         &self,
         now: i64,
+        rungs: usize,
         limit: i64,
     ) -> Result<Vec<HazardRecord>, sqlx::Error> {
         sqlx::query_as(&format!(
             "SELECT {HAZARD_COLUMNS} FROM hazards h WHERE h.status = 'open' AND h.excluded = 0 AND h.deadline <= $1 \
-             AND (SELECT COUNT(*) FROM escalation_steps e WHERE e.hazard_id = h.id) < 4 ORDER BY h.id LIMIT $2"
+             AND (SELECT COUNT(*) FROM escalation_steps e WHERE e.hazard_id = h.id) < $2 ORDER BY h.id LIMIT $3"
         ))
         .bind(now)
+        .bind(rungs as i64)
         .bind(limit)
         .fetch_all(self.pool())
         .await
@@ -102,9 +145,9 @@ impl Store {
     pub async fn take_step(
         &self,
         hazard: &HazardRecord,
-        step: &str,
+        step: EscalationStep,
         due_at: i64,
-        notice: &NewNotice<'_>,
+        notice: Text,
         now: i64,
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.begin_write().await?;
@@ -123,7 +166,14 @@ impl Store {
             tx.rollback().await?;
             return Ok(false);
         }
-        add_notice(&mut tx, notice, now).await?;
+        let notice = NewNotice {
+            shop_id: hazard.shop_id,
+            kind: step.into(),
+            hazard_id: Some(hazard.id),
+            dedupe_key: format!("step:{}:{}", hazard.id, step),
+            text: notice,
+        };
+        add_notice(&mut tx, &notice, now).await?;
         events::record(
             &mut tx,
             NewEvent {
@@ -141,85 +191,83 @@ impl Store {
         Ok(true)
     }
 
-    /// Shops that should get a case: red with a hazard unfixed past its referral (a hazard causes at
-    /// most one case), or red `count` times since `since` and since their last case.
-    pub async fn case_candidates(
-        &self,
-        since: i64,
-        count: i64,
-    ) -> Result<Vec<CaseCandidate>, sqlx::Error> {
-        let referred: Vec<(i64, i64, String)> = sqlx::query_as(
-            "SELECT h.shop_id, h.id, h.severity FROM hazards h \
-             JOIN escalation_steps e ON e.hazard_id = h.id AND e.step = 'referral' \
-             JOIN shop_scores ss ON ss.shop_id = h.shop_id AND ss.colour = 'red' \
-             WHERE h.status <> 'closed' AND h.excluded = 0 \
-               AND NOT EXISTS (SELECT 1 FROM case_hazards ch WHERE ch.hazard_id = h.id) \
-               AND NOT EXISTS (SELECT 1 FROM enforcement_cases c WHERE c.shop_id = h.shop_id AND c.status = 'open') \
-             ORDER BY h.shop_id, h.id",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        let mut by_shop: BTreeMap<i64, CaseCandidate> = BTreeMap::new();
-        for (shop_id, hazard_id, severity) in referred {
-            let c = by_shop.entry(shop_id).or_insert(CaseCandidate {
-                shop_id,
-                reason: "unfixed_past_referral",
-                hazard_ids: Vec::new(),
-                severity_rank: 0,
-            });
-            c.hazard_ids.push(hazard_id);
-            c.severity_rank = c.severity_rank.max(severity_rank(&severity));
-        }
-        let repeated: Vec<(i64,)> = sqlx::query_as(
-            "SELECT s.shop_id FROM score_snapshots s \
-             WHERE s.colour = 'red' AND s.colour_since = s.at AND s.at > $1 \
-               AND s.at > COALESCE((SELECT MAX(c.opened_at) FROM enforcement_cases c WHERE c.shop_id = s.shop_id), 0) \
-               AND NOT EXISTS (SELECT 1 FROM enforcement_cases c WHERE c.shop_id = s.shop_id AND c.status = 'open') \
-             GROUP BY s.shop_id HAVING COUNT(*) >= $2",
+    /// Shops without an open case that a case rule might apply to: red with a referred, unresolved
+    /// hazard, or turned red since `since`. The rules decide; this only narrows the search.
+    pub async fn case_candidate_shops(&self, since: i64) -> Result<Vec<i64>, sqlx::Error> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT s.id FROM shops s WHERE NOT EXISTS \
+               (SELECT 1 FROM enforcement_cases c WHERE c.shop_id = s.id AND c.status = 'open') \
+             AND (EXISTS (SELECT 1 FROM score_snapshots ss WHERE ss.shop_id = s.id AND ss.colour = 'red' \
+                          AND ss.colour_since = ss.at AND ss.at > $1) \
+               OR EXISTS (SELECT 1 FROM hazards h JOIN escalation_steps e ON e.hazard_id = h.id \
+                          AND e.step = 'referral' WHERE h.shop_id = s.id AND h.status <> 'closed')) \
+             ORDER BY s.id",
         )
         .bind(since)
-        .bind(count)
         .fetch_all(self.pool())
         .await?;
-        for (shop_id,) in repeated {
-            if by_shop.contains_key(&shop_id) {
-                continue;
-            }
-            let open: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT id, severity FROM hazards WHERE shop_id = $1 AND status <> 'closed' AND excluded = 0 ORDER BY id",
-            )
-            .bind(shop_id)
-            .fetch_all(self.pool())
-            .await?;
-            by_shop.insert(
-                shop_id,
-                CaseCandidate {
-                    shop_id,
-                    reason: "repeated_red",
-                    severity_rank: open
-                        .iter()
-                        .map(|(_, s)| severity_rank(s))
-                        .max()
-                        .unwrap_or(1),
-                    hazard_ids: open.into_iter().map(|(id, _)| id).collect(),
-                },
-            );
-        }
-        Ok(by_shop.into_values().collect())
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// The facts the case-opening rule reads about one shop; red spells counted since `since`.
+    pub async fn shop_case_facts(
+        &self,
+        shop_id: i64,
+        since: i64,
+    ) -> Result<ShopCaseFacts, sqlx::Error> {
+        let colour: Option<(Colour,)> =
+            sqlx::query_as("SELECT colour FROM shop_scores WHERE shop_id = $1")
+                .bind(shop_id)
+                .fetch_optional(self.pool())
+                .await?;
+        let (open_cases, last_opened): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COALESCE(SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END), 0), MAX(opened_at) \
+             FROM enforcement_cases WHERE shop_id = $1",
+        )
+        .bind(shop_id)
+        .fetch_one(self.pool())
+        .await?;
+        let unresolved_hazards: Vec<CaseHazardRow> = sqlx::query_as(
+            "SELECT h.shop_id, h.id, h.severity, \
+               CASE WHEN EXISTS (SELECT 1 FROM escalation_steps e WHERE e.hazard_id = h.id AND e.step = 'referral') \
+                    THEN 1 ELSE 0 END AS referral_taken, \
+               CASE WHEN EXISTS (SELECT 1 FROM case_hazards ch WHERE ch.hazard_id = h.id) THEN 1 ELSE 0 END AS in_a_case \
+             FROM hazards h WHERE h.shop_id = $1 AND h.status <> 'closed' AND h.excluded = 0 ORDER BY h.id",
+        )
+        .bind(shop_id)
+        .fetch_all(self.pool())
+        .await?;
+        let red: Vec<(i64,)> = sqlx::query_as(
+            "SELECT at FROM score_snapshots WHERE shop_id = $1 AND colour = 'red' AND colour_since = at \
+             AND at > $2 ORDER BY at",
+        )
+        .bind(shop_id)
+        .bind(since)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(ShopCaseFacts {
+            shop_id,
+            colour: colour.map(|(c,)| c),
+            has_open_case: open_cases > 0,
+            last_case_opened_at: last_opened,
+            unresolved_hazards,
+            turned_red_at: red.into_iter().map(|(at,)| at).collect(),
+        })
     }
 
     /// Opens a case unless the shop already has an open one; answers the new case.
     pub async fn open_case(
         &self,
-        c: &CaseCandidate,
+        c: &NewCase,
         now: i64,
     ) -> Result<Option<CaseRecord>, sqlx::Error> {
         let mut tx = self.begin_write().await?;
         let opened: Option<CaseRecord> = sqlx::query_as(&format!(
             "INSERT INTO enforcement_cases (shop_id, status, reason, severity_rank, opened_at) \
-             VALUES ($1, 'open', $2, $3, $4) ON CONFLICT DO NOTHING RETURNING {CASE_COLUMNS}"
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING {CASE_RETURNED}"
         ))
         .bind(c.shop_id)
+        .bind(CaseStatus::Open)
         .bind(c.reason)
         .bind(c.severity_rank)
         .bind(now)
@@ -237,27 +285,55 @@ impl Store {
                 .await?;
         }
         let details = json!({"case_id": case.id, "reason": c.reason, "hazard_ids": c.hazard_ids});
-        self.announce_case(&mut tx, &case, "case_opened", details, now)
-            .await?;
+        announce_case(&mut tx, self, &case, true, details, &c.notice, now).await?;
         tx.commit().await?;
         Ok(Some(case))
     }
 
-    /// Open cases whose hazards are all verified fixed (or no longer counted), with no regulator
-    /// action pending, and — for repeated-red cases — whose shop is no longer red.
-    pub async fn cases_ready_to_close(&self) -> Result<Vec<i64>, sqlx::Error> {
-        let rows: Vec<(i64,)> = sqlx::query_as(
-            "SELECT c.id FROM enforcement_cases c WHERE c.status = 'open' \
-             AND NOT EXISTS (SELECT 1 FROM case_hazards ch JOIN hazards h ON h.id = ch.hazard_id \
-                             WHERE ch.case_id = c.id AND h.status <> 'closed' AND h.excluded = 0) \
-             AND NOT EXISTS (SELECT 1 FROM case_actions a WHERE a.case_id = c.id AND a.pending = 1) \
-             AND (c.reason <> 'repeated_red' OR NOT EXISTS \
-                  (SELECT 1 FROM shop_scores ss WHERE ss.shop_id = c.shop_id AND ss.colour = 'red')) \
-             ORDER BY c.id",
+    /// Every open case with what the closing rule reads: whether its hazards are all resolved, its
+    /// actions in order, whether its shop is red. Three queries, however many cases are open.
+    pub async fn open_case_facts(&self) -> Result<Vec<OpenCaseFacts>, sqlx::Error> {
+        let cases: Vec<CaseRecord> = sqlx::query_as(&format!(
+            "SELECT {CASE_COLUMNS} FROM enforcement_cases c WHERE c.status = 'open' ORDER BY c.id"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        let unresolved: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT c.id, \
+               (SELECT COUNT(*) FROM case_hazards ch JOIN hazards h ON h.id = ch.hazard_id \
+                WHERE ch.case_id = c.id AND h.status <> 'closed' AND h.excluded = 0), \
+               CASE WHEN EXISTS (SELECT 1 FROM shop_scores ss WHERE ss.shop_id = c.shop_id AND ss.colour = 'red') \
+                    THEN 1 ELSE 0 END \
+             FROM enforcement_cases c WHERE c.status = 'open'",
         )
         .fetch_all(self.pool())
         .await?;
-        Ok(rows.into_iter().map(|(id,)| id).collect())
+        let actions: Vec<ActionRecord> = sqlx::query_as(&format!(
+            "SELECT {ACTION_COLUMNS} FROM case_actions a JOIN enforcement_cases c ON c.id = a.case_id \
+             WHERE c.status = 'open' ORDER BY a.case_id, a.id"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        let facts: BTreeMap<i64, (i64, i64)> = unresolved
+            .into_iter()
+            .map(|(id, n, red)| (id, (n, red)))
+            .collect();
+        Ok(cases
+            .into_iter()
+            .map(|case| {
+                let (unresolved, red) = facts.get(&case.id).copied().unwrap_or((0, 0));
+                OpenCaseFacts {
+                    actions: actions
+                        .iter()
+                        .filter(|a| a.case_id == case.id)
+                        .map(|a| a.kind)
+                        .collect(),
+                    hazards_resolved: unresolved == 0,
+                    shop_red: red != 0,
+                    case,
+                }
+            })
+            .collect())
     }
 
     /// Closes an open case with an outcome; `None` if it was not open.
@@ -265,116 +341,46 @@ impl Store {
         &self,
         case_id: i64,
         outcome: &str,
+        notice: &Text,
         now: i64,
         actor: &Actor,
     ) -> Result<Option<CaseRecord>, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let closed: Option<CaseRecord> = sqlx::query_as(&format!(
-            "UPDATE enforcement_cases SET status = 'closed', closed_at = $1, outcome = $2 \
-             WHERE id = $3 AND status = 'open' RETURNING {CASE_COLUMNS}"
-        ))
-        .bind(now)
-        .bind(outcome)
-        .bind(case_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(case) = closed else {
-            tx.rollback().await?;
-            return Ok(None);
-        };
-        let details = json!({"case_id": case.id, "outcome": outcome, "closed_by": actor.name});
-        self.announce_case(&mut tx, &case, "case_closed", details, now)
-            .await?;
-        tx.commit().await?;
-        Ok(Some(case))
-    }
-
-    async fn announce_case(
-        &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-        case: &CaseRecord,
-        kind: &str,
-        details: serde_json::Value,
-        now: i64,
-    ) -> Result<(), sqlx::Error> {
-        append_feed(tx, self.backend(), kind, case.shop_id, &details, now).await?;
-        let (zh, en) = if kind == "case_opened" {
-            (
-                "您的店铺已被立案查处，请配合执法",
-                "An enforcement case has been opened against your shop",
-            )
+        let closed = close_in(&mut tx, self, case_id, outcome, notice, now, actor).await?;
+        if closed.is_some() {
+            tx.commit().await?;
         } else {
-            (
-                "您的执法案件已结案",
-                "Your shop's enforcement case is closed",
-            )
-        };
-        add_notice(
-            tx,
-            &NewNotice {
-                shop_id: case.shop_id,
-                kind,
-                hazard_id: None,
-                dedupe_key: format!("{kind}:{}", case.id),
-                message_zh: zh.to_owned(),
-                message_en: en.to_owned(),
-            },
-            now,
-        )
-        .await?;
-        events::record(
-            tx,
-            NewEvent {
-                shop_id: case.shop_id,
-                at: now,
-                actor: &Actor::system(),
-                action: if kind == "case_opened" {
-                    "case.opened"
-                } else {
-                    "case.closed"
-                },
-                subject_type: "case",
-                subject_id: case.id,
-                details,
-            },
-        )
-        .await
+            tx.rollback().await?;
+        }
+        Ok(closed)
     }
 
-    /// Records a regulator's action. A `summons` stays pending until a `summons_held`.
+    /// Records a regulator's action, and closes the case in the same transaction when it is a
+    /// `close`.
     pub async fn add_case_action(
         &self,
         case_id: i64,
-        kind: &str,
-        note: &str,
+        action: &NewAction<'_>,
         now: i64,
         actor: &Actor,
     ) -> Result<ActionRecord, CaseError> {
         let mut tx = self.begin_write().await?;
-        let case: Option<CaseRecord> = sqlx::query_as(&format!(
-            "SELECT {CASE_COLUMNS} FROM enforcement_cases WHERE id = $1"
-        ))
-        .bind(case_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let case = case.ok_or(CaseError::NotFound)?;
-        if case.status != "open" {
+        let case: Option<(i64, CaseStatus)> =
+            sqlx::query_as("SELECT shop_id, status FROM enforcement_cases WHERE id = $1")
+                .bind(case_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (shop_id, status) = case.ok_or(CaseError::NotFound)?;
+        if status != CaseStatus::Open {
             return Err(CaseError::Closed);
         }
-        if kind == "summons_held" {
-            sqlx::query("UPDATE case_actions SET pending = 0 WHERE case_id = $1 AND kind = 'summons' AND pending = 1")
-                .bind(case_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let action: ActionRecord = sqlx::query_as(
-            "INSERT INTO case_actions (case_id, kind, note, pending, at, actor) VALUES ($1, $2, $3, $4, $5, $6) \
-             RETURNING id, case_id, kind, note, pending, at, actor",
+        let record: ActionRecord = sqlx::query_as(
+            "INSERT INTO case_actions (case_id, kind, note, at, actor) VALUES ($1, $2, $3, $4, $5) \
+             RETURNING id, case_id, kind, note, at, actor",
         )
         .bind(case_id)
-        .bind(kind)
-        .bind(note)
-        .bind(i64::from(kind == "summons"))
+        .bind(action.kind)
+        .bind(action.note)
         .bind(now)
         .bind(actor.name.as_str())
         .fetch_one(&mut *tx)
@@ -382,119 +388,99 @@ impl Store {
         events::record(
             &mut tx,
             NewEvent {
-                shop_id: case.shop_id,
+                shop_id,
                 at: now,
                 actor,
                 action: "case.action",
                 subject_type: "case",
                 subject_id: case_id,
-                details: json!({"kind": kind, "note": note}),
+                details: json!({"kind": action.kind, "note": action.note}),
             },
         )
         .await?;
+        if let Some(outcome) = action.outcome {
+            let notice = &action.closed_notice;
+            close_in(&mut tx, self, case_id, outcome, notice, now, actor).await?;
+        }
         tx.commit().await?;
-        Ok(action)
-    }
-
-    /// The regulators' queue: worst first, then oldest.
-    pub async fn list_cases(
-        &self,
-        status: Option<&str>,
-        grid: Option<&str>,
-        after: Option<RankCursor>,
-        limit: u32,
-    ) -> Result<(Vec<CaseRecord>, Option<RankCursor>), sqlx::Error> {
-        let mut st = Statement::new(
-            "SELECT c.id, c.shop_id, c.status, c.reason, c.severity_rank, c.opened_at, c.closed_at, c.outcome \
-             FROM enforcement_cases c JOIN shops s ON s.id = c.shop_id WHERE 1 = 1",
-        );
-        if let Some(status) = status {
-            st.push(" AND c.status = ")
-                .bind(Arg::Text(status.to_owned()));
-        }
-        if let Some(grid) = grid {
-            st.push(" AND s.grid = ").bind(Arg::Text(grid.to_owned()));
-        }
-        if let Some(after) = after {
-            st.push(" AND (c.severity_rank < ")
-                .bind(Arg::Int(after.rank))
-                .push(" OR (c.severity_rank = ")
-                .bind(Arg::Int(after.rank))
-                .push(" AND c.id > ")
-                .bind(Arg::Int(after.id))
-                .push("))");
-        }
-        st.push(" ORDER BY c.severity_rank DESC, c.id LIMIT ")
-            .bind(Arg::Int(i64::from(limit) + 1));
-        let mut rows = st.query_as::<CaseRecord>().fetch_all(self.pool()).await?;
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next = more
-            .then(|| {
-                rows.last().map(|c| RankCursor {
-                    rank: c.severity_rank,
-                    id: c.id,
-                })
-            })
-            .flatten();
-        Ok((rows, next))
-    }
-
-    /// One case.
-    pub async fn case(&self, id: i64) -> Result<Option<CaseRecord>, sqlx::Error> {
-        sqlx::query_as(&format!(
-            "SELECT {CASE_COLUMNS} FROM enforcement_cases WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await
-    }
-
-    /// The hazards behind a case.
-    pub async fn case_hazards(&self, case_id: i64) -> Result<Vec<HazardRecord>, sqlx::Error> {
-        sqlx::query_as(&format!(
-            "SELECT {HAZARD_COLUMNS} FROM hazards h JOIN case_hazards ch ON ch.hazard_id = h.id \
-             WHERE ch.case_id = $1 ORDER BY h.id"
-        ))
-        .bind(case_id)
-        .fetch_all(self.pool())
-        .await
-    }
-
-    /// The rungs taken on some hazards.
-    pub async fn steps_of_shop(&self, shop_id: i64) -> Result<Vec<StepRecord>, sqlx::Error> {
-        sqlx::query_as(
-            "SELECT id, hazard_id, shop_id, step, due_at, taken_at FROM escalation_steps WHERE shop_id = $1 ORDER BY id",
-        )
-        .bind(shop_id)
-        .fetch_all(self.pool())
-        .await
-    }
-
-    /// A case's actions, in order.
-    pub async fn case_actions(&self, case_id: i64) -> Result<Vec<ActionRecord>, sqlx::Error> {
-        sqlx::query_as("SELECT id, case_id, kind, note, pending, at, actor FROM case_actions WHERE case_id = $1 ORDER BY id")
-            .bind(case_id)
-            .fetch_all(self.pool())
-            .await
+        Ok(record)
     }
 
     /// Counts for the replica-safety check: (steps, notices, open or closed cases) of a shop.
     pub async fn enforcement_counts(&self, shop_id: i64) -> Result<(i64, i64, i64), sqlx::Error> {
-        let (steps,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM escalation_steps WHERE shop_id = $1")
-                .bind(shop_id)
-                .fetch_one(self.pool())
-                .await?;
-        let (notices,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notices WHERE shop_id = $1")
-            .bind(shop_id)
-            .fetch_one(self.pool())
-            .await?;
-        let (cases,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM enforcement_cases WHERE shop_id = $1")
-                .bind(shop_id)
-                .fetch_one(self.pool())
-                .await?;
-        Ok((steps, notices, cases))
+        sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM escalation_steps WHERE shop_id = $1), \
+                    (SELECT COUNT(*) FROM notices WHERE shop_id = $1), \
+                    (SELECT COUNT(*) FROM enforcement_cases WHERE shop_id = $1)",
+        )
+        .bind(shop_id)
+        .fetch_one(self.pool())
+        .await
     }
+}
+
+async fn close_in(
+    tx: &mut Transaction<'static, Any>,
+    store: &Store,
+    case_id: i64,
+    outcome: &str,
+    notice: &Text,
+    now: i64,
+    actor: &Actor,
+) -> Result<Option<CaseRecord>, sqlx::Error> {
+    let closed: Option<CaseRecord> = sqlx::query_as(&format!(
+        "UPDATE enforcement_cases SET status = $1, closed_at = $2, outcome = $3 \
+         WHERE id = $4 AND status = $5 RETURNING {CASE_RETURNED}"
+    ))
+    .bind(CaseStatus::Closed)
+    .bind(now)
+    .bind(outcome)
+    .bind(case_id)
+    .bind(CaseStatus::Open)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(case) = &closed {
+        let details = json!({"case_id": case.id, "outcome": outcome, "closed_by": actor.name});
+        announce_case(tx, store, case, false, details, notice, now).await?;
+    }
+    Ok(closed)
+}
+
+/// The feed entry, the owner's notice and the audit event of a case opened or closed.
+async fn announce_case(
+    tx: &mut Transaction<'static, Any>,
+    store: &Store,
+    case: &CaseRecord,
+    opened: bool,
+    details: serde_json::Value,
+    notice: &Text,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let (feed, kind, action) = if opened {
+        (FeedKind::CaseOpened, NoticeKind::CaseOpened, "case.opened")
+    } else {
+        (FeedKind::CaseClosed, NoticeKind::CaseClosed, "case.closed")
+    };
+    append_feed(tx, store.backend(), feed, case.shop_id, &details, now).await?;
+    let notice = NewNotice {
+        shop_id: case.shop_id,
+        kind,
+        hazard_id: None,
+        dedupe_key: format!("{kind}:{}", case.id),
+        text: notice.clone(),
+    };
+    add_notice(tx, &notice, now).await?;
+    events::record(
+        tx,
+        NewEvent {
+            shop_id: case.shop_id,
+            at: now,
+            actor: &Actor::system(),
+            action,
+            subject_type: "case",
+            subject_id: case.id,
+            details,
+        },
+    )
+    .await
 }

@@ -6,6 +6,7 @@ use sqlx::{Any, FromRow, Transaction};
 use super::sql::{Arg, Statement};
 use super::Store;
 use crate::domain::page::{Page, PageRequest};
+use crate::domain::role::{ActorRole, Role};
 
 /// Who did something.
 #[derive(Debug, Clone)]
@@ -13,14 +14,14 @@ pub struct Actor {
     /// `token:ID` for authenticated callers, `public` for anonymous residents, `system` for jobs.
     pub name: String,
     /// The caller's role (`public` and `system` included).
-    pub role: String,
+    pub role: ActorRole,
 }
 
 impl Actor {
-    pub fn token(token_id: i64, role: &str) -> Self {
+    pub fn token(token_id: i64, role: Role) -> Self {
         Self {
             name: format!("token:{token_id}"),
-            role: role.to_owned(),
+            role: role.into(),
         }
     }
 
@@ -28,14 +29,14 @@ impl Actor {
     pub fn system() -> Self {
         Self {
             name: "system".to_owned(),
-            role: "system".to_owned(),
+            role: ActorRole::System,
         }
     }
 
     pub fn public() -> Self {
         Self {
             name: "public".to_owned(),
-            role: "public".to_owned(),
+            role: ActorRole::Public,
         }
     }
 }
@@ -60,7 +61,7 @@ pub struct EventRecord {
     pub shop_id: i64,
     pub at: i64,
     pub actor: String,
-    pub role: String,
+    pub role: ActorRole,
     pub action: String,
     pub subject_type: String,
     pub subject_id: i64,
@@ -79,7 +80,7 @@ pub(crate) async fn record(
     .bind(event.shop_id)
     .bind(event.at)
     .bind(event.actor.name.as_str())
-    .bind(event.actor.role.as_str())
+    .bind(event.actor.role)
     .bind(event.action)
     .bind(event.subject_type)
     .bind(event.subject_id)

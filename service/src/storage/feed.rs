@@ -3,8 +3,11 @@
 use serde_json::Value;
 use sqlx::{Any, FromRow, Transaction};
 
+use shopcredit_scoring::Text;
+
 use super::sql::{Arg, Statement};
 use super::{Backend, Store};
+use crate::domain::enforcement::{FeedKind, NoticeKind};
 use crate::domain::page::{Page, PageRequest};
 
 /// Feed entries must become visible in id order, or a follower paging by id could skip one that
@@ -17,7 +20,7 @@ const FEED_LOCK_KEY: i64 = 0x5C_FEED;
 pub struct NoticeRecord {
     pub id: i64,
     pub shop_id: i64,
-    pub kind: String,
+    pub kind: NoticeKind,
     pub at: i64,
     pub hazard_id: Option<i64>,
     pub message_zh: String,
@@ -30,26 +33,25 @@ pub struct FeedRecord {
     pub id: i64,
     pub at: i64,
     #[sqlx(rename = "type")]
-    pub kind: String,
+    pub kind: FeedKind,
     pub shop_id: i64,
     pub details: String,
 }
 
 /// A notice to add; `dedupe_key` makes adding it twice a no-op.
 #[derive(Debug, Clone)]
-pub struct NewNotice<'a> {
+pub struct NewNotice {
     pub shop_id: i64,
-    pub kind: &'a str,
+    pub kind: NoticeKind,
     pub hazard_id: Option<i64>,
     pub dedupe_key: String,
-    pub message_zh: String,
-    pub message_en: String,
+    pub text: Text,
 }
 
 /// Adds a notice unless one with the same key exists; answers whether it was added.
 pub(crate) async fn add_notice(
     tx: &mut Transaction<'static, Any>,
-    notice: &NewNotice<'_>,
+    notice: &NewNotice,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let added: Option<(i64,)> = sqlx::query_as(
@@ -61,8 +63,8 @@ pub(crate) async fn add_notice(
     .bind(now)
     .bind(notice.hazard_id)
     .bind(notice.dedupe_key.as_str())
-    .bind(notice.message_zh.as_str())
-    .bind(notice.message_en.as_str())
+    .bind(notice.text.zh.as_str())
+    .bind(notice.text.en.as_str())
     .fetch_optional(&mut **tx)
     .await?;
     Ok(added.is_some())
@@ -72,7 +74,7 @@ pub(crate) async fn add_notice(
 pub(crate) async fn append_feed(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
-    kind: &str,
+    kind: FeedKind,
     shop_id: i64,
     details: &Value,
     now: i64,

@@ -5,31 +5,39 @@ use serde_json::json;
 use sqlx::{Any, FromRow, Transaction};
 
 use super::events::{self, Actor, NewEvent};
+use super::scores::mark_for_rescore;
 use super::shops::restrict;
 use super::sql::{Arg, Statement};
+use super::CorruptRow;
 use super::Store;
-use crate::domain::hazard::{HazardSource, HazardStatus};
+use crate::domain::hazard::{
+    EvidenceRef, HazardSource, HazardStatus, HazardType, NewHazard, Severity,
+};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::role::Visibility;
+use crate::domain::vocabulary::IntFlag;
 
 /// A hazard as stored.
 #[derive(Debug, Clone, FromRow)]
 pub struct HazardRecord {
     pub id: i64,
     pub shop_id: i64,
-    pub source: String,
+    pub source: HazardSource,
     pub source_id: i64,
     pub item_id: Option<String>,
-    pub hazard_type: String,
-    pub severity: String,
+    pub hazard_type: HazardType,
+    pub severity: Severity,
     pub description: String,
+    /// Evidence references as stored (a JSON array); see [`HazardRecord::evidence_refs`].
     pub evidence: String,
     pub observed_at: i64,
     pub deadline: i64,
-    pub status: String,
+    pub status: HazardStatus,
     pub rectified_at: Option<i64>,
     pub closed_at: Option<i64>,
-    pub excluded: i64,
+    /// A dispute about it was upheld: kept in history, no longer counted.
+    #[sqlx(try_from = "IntFlag")]
+    pub excluded: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -42,18 +50,12 @@ pub(crate) const COLUMNS: &str =
 const RETURNED: &str = "id, shop_id, source, source_id, item_id, hazard_type, severity, description, \
      evidence, observed_at, deadline, status, rectified_at, closed_at, excluded, created_at, updated_at";
 
-/// A hazard to open; its source row's id is filled in by the storage function that creates both.
-#[derive(Debug, Clone)]
-pub struct NewHazard {
-    pub source: HazardSource,
-    pub item_id: Option<String>,
-    pub hazard_type: String,
-    pub severity: String,
-    pub description: String,
-    /// Evidence references as a JSON array.
-    pub evidence: String,
-    pub observed_at: i64,
-    pub deadline: i64,
+impl HazardRecord {
+    /// The stored evidence references; stored text that does not parse is an error, never empty.
+    pub fn evidence_refs(&self) -> Result<Vec<EvidenceRef>, CorruptRow> {
+        serde_json::from_str(&self.evidence)
+            .map_err(|e| CorruptRow::new("hazards", self.id, "evidence", e))
+    }
 }
 
 /// Which hazards of a shop to list.
@@ -72,7 +74,7 @@ pub enum TransitionError {
     #[error("hazard not found")]
     NotFound,
     #[error("the hazard is {0}, so this step does not apply")]
-    WrongStatus(String),
+    WrongStatus(HazardStatus),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -86,20 +88,22 @@ pub(crate) async fn open_hazard(
     now: i64,
     actor: &Actor,
 ) -> Result<HazardRecord, sqlx::Error> {
+    let f = &hazard.finding;
+    let evidence = serde_json::to_string(&f.evidence).unwrap_or_else(|_| "[]".to_owned());
     let record: HazardRecord = sqlx::query_as(&format!(
         "INSERT INTO hazards (shop_id, source, source_id, item_id, hazard_type, severity, description, \
          evidence, observed_at, deadline, status, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', $11, $11) RETURNING {RETURNED}"
     ))
     .bind(shop_id)
-    .bind(hazard.source.as_str())
+    .bind(f.source)
     .bind(source_id)
-    .bind(hazard.item_id.as_deref())
-    .bind(hazard.hazard_type.as_str())
-    .bind(hazard.severity.as_str())
-    .bind(hazard.description.as_str())
-    .bind(hazard.evidence.as_str())
-    .bind(hazard.observed_at)
+    .bind(f.item_id.as_deref())
+    .bind(f.hazard_type)
+    .bind(f.severity)
+    .bind(f.description.as_str())
+    .bind(evidence)
+    .bind(f.observed_at)
     .bind(hazard.deadline)
     .bind(now)
     .fetch_one(&mut **tx)
@@ -114,16 +118,17 @@ pub(crate) async fn open_hazard(
             subject_type: "hazard",
             subject_id: record.id,
             details: json!({
-                "source": hazard.source.as_str(),
+                "source": f.source,
                 "source_id": source_id,
-                "severity": hazard.severity,
-                "hazard_type": hazard.hazard_type,
-                "item_id": hazard.item_id,
+                "severity": f.severity,
+                "hazard_type": f.hazard_type,
+                "item_id": f.item_id,
                 "deadline": hazard.deadline,
             }),
         },
     )
     .await?;
+    mark_for_rescore(tx, shop_id, now).await?;
     Ok(record)
 }
 
@@ -160,10 +165,7 @@ impl Store {
                 st.push(" AND h.status = ")
                     .bind(Arg::Text(status.as_str().to_owned()));
             }
-            Some(HazardFilter::Overdue { now }) => {
-                st.push(" AND h.status = 'open' AND h.excluded = 0 AND h.deadline < ")
-                    .bind(Arg::Int(now));
-            }
+            Some(HazardFilter::Overdue { now }) => push_overdue(&mut st, now),
             None => {}
         }
         if let Some(after) = page.after {
@@ -250,11 +252,11 @@ impl Store {
         ))
         .bind(now)
         .bind(hazard_id)
-        .bind(from.as_str())
+        .bind(from)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(record) = updated else {
-            let current: Option<(String,)> =
+            let current: Option<(HazardStatus,)> =
                 sqlx::query_as("SELECT status FROM hazards WHERE id = $1")
                     .bind(hazard_id)
                     .fetch_optional(&mut *tx)
@@ -277,9 +279,23 @@ impl Store {
             },
         )
         .await?;
+        mark_for_rescore(&mut tx, record.shop_id, now).await?;
         tx.commit().await?;
         Ok(record)
     }
+}
+
+/// Appends the SQL form of `scoring::is_overdue` as of `now` over `hazards h`: counted, observed by
+/// then, and either open past its deadline or awaiting verification of a fix claimed after it. The
+/// agreement test checks this against the rule for every hazard state.
+pub(crate) fn push_overdue(st: &mut Statement, now: i64) {
+    st.push(" AND h.excluded = 0 AND h.observed_at <= ")
+        .bind(Arg::Int(now))
+        .push(" AND ((h.status = 'open' AND h.deadline < ")
+        .bind(Arg::Int(now))
+        .push(") OR (h.status = 'awaiting_verification' AND h.rectified_at <= ")
+        .bind(Arg::Int(now))
+        .push(" AND h.rectified_at > h.deadline))");
 }
 
 /// Embeds stored JSON text in an event's details (invalid text is kept as a string).

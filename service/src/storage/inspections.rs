@@ -5,19 +5,21 @@ use serde_json::json;
 use sqlx::FromRow;
 
 use super::events::{self, Actor, NewEvent};
-use super::hazards::{open_hazard, HazardRecord, NewHazard};
+use super::hazards::{open_hazard, HazardRecord};
+use super::scores::mark_for_rescore;
 use super::Store;
+use crate::domain::checklist::CheckResult;
+use crate::domain::hazard::{EvidenceRef, NewHazard, PatrolKind};
 
 /// One answer of a self-check, ready to store.
 #[derive(Debug, Clone)]
 pub struct StoredAnswer {
     pub item_id: String,
-    pub result: &'static str,
+    pub result: CheckResult,
     pub note: Option<String>,
     /// `YYYY-MM-DD`.
     pub expires_on: Option<String>,
-    /// JSON array of evidence references.
-    pub evidence: String,
+    pub evidence: Vec<EvidenceRef>,
     /// The hazard a failed answer opens.
     pub hazard: Option<NewHazard>,
 }
@@ -39,7 +41,7 @@ pub struct SelfCheckRecord {
 pub struct PatrolRecord {
     pub id: i64,
     pub shop_id: i64,
-    pub kind: String,
+    pub kind: PatrolKind,
     pub observed_at: i64,
     pub recorded_at: i64,
     pub finding_count: i64,
@@ -49,13 +51,13 @@ pub struct PatrolRecord {
 /// A patrol to record.
 #[derive(Debug, Clone)]
 pub struct NewPatrol {
-    pub kind: &'static str,
+    pub kind: PatrolKind,
     pub observed_at: i64,
     pub note: Option<String>,
     pub findings: Vec<NewHazard>,
 }
 
-fn count(answers: &[StoredAnswer], result: &str) -> i64 {
+fn count(answers: &[StoredAnswer], result: CheckResult) -> i64 {
     answers.iter().filter(|a| a.result == result).count() as i64
 }
 
@@ -80,9 +82,9 @@ impl Store {
         .bind(template_version)
         .bind(now)
         .bind(actor.name.as_str())
-        .bind(count(answers, "pass"))
-        .bind(count(answers, "fail"))
-        .bind(count(answers, "not_applicable"))
+        .bind(count(answers, CheckResult::Pass))
+        .bind(count(answers, CheckResult::Fail))
+        .bind(count(answers, CheckResult::NotApplicable))
         .fetch_one(&mut *tx)
         .await?;
         for answer in answers {
@@ -95,7 +97,7 @@ impl Store {
             .bind(answer.result)
             .bind(answer.note.as_deref())
             .bind(answer.expires_on.as_deref())
-            .bind(answer.evidence.as_str())
+            .bind(serde_json::to_string(&answer.evidence).unwrap_or_else(|_| "[]".to_owned()))
             .execute(&mut *tx)
             .await?;
             if let Some(expires_on) = &answer.expires_on {
@@ -134,6 +136,7 @@ impl Store {
         for hazard in answers.iter().filter_map(|a| a.hazard.as_ref()) {
             hazards.push(open_hazard(&mut tx, shop_id, record.id, hazard, now, actor).await?);
         }
+        mark_for_rescore(&mut tx, shop_id, now).await?;
         tx.commit().await?;
         Ok((record, hazards))
     }
@@ -186,6 +189,7 @@ impl Store {
         for finding in &patrol.findings {
             hazards.push(open_hazard(&mut tx, shop_id, record.id, finding, now, actor).await?);
         }
+        mark_for_rescore(&mut tx, shop_id, now).await?;
         tx.commit().await?;
         Ok((record, hazards))
     }

@@ -4,12 +4,14 @@
 //! only (times are epoch milliseconds), and `$1…$N` placeholders, which both backends accept.
 
 pub mod alerts;
+pub mod cases;
 pub mod disputes;
 pub mod enforcement;
 pub mod events;
 pub mod feed;
 pub mod hazards;
 pub mod inspections;
+pub mod jobs;
 pub mod policies;
 pub mod reviews;
 pub mod scores;
@@ -189,6 +191,34 @@ pub fn redact(url: &str) -> String {
             }
         }
         _ => url.to_owned(),
+    }
+}
+
+/// Stored data that cannot be read (JSON that does not parse, a value outside its vocabulary): an
+/// error answered as 500 and logged with the row, never silently read as empty.
+#[derive(Debug, thiserror::Error)]
+#[error("{table} row {id}: column {column} cannot be read")]
+pub struct CorruptRow {
+    pub table: &'static str,
+    pub id: i64,
+    pub column: &'static str,
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl CorruptRow {
+    pub fn new(
+        table: &'static str,
+        id: i64,
+        column: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            table,
+            id,
+            column,
+            source: Box::new(source),
+        }
     }
 }
 

@@ -5,10 +5,12 @@ use serde_json::json;
 use sqlx::FromRow;
 
 use super::events::{self, Actor, NewEvent};
+use super::scores::mark_for_rescore;
 use super::sql::{Arg, Statement};
 use super::Store;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::review::AbuseRules;
+use crate::domain::review::{AbuseRules, HoldReason, ReviewStatus};
+use crate::domain::vocabulary::IntFlag;
 
 /// A review as stored (the client key stays in the database).
 #[derive(Debug, Clone, FromRow)]
@@ -18,10 +20,11 @@ pub struct ReviewRecord {
     pub rating: i64,
     pub text: Option<String>,
     pub created_at: i64,
-    pub status: String,
-    pub hold_reason: Option<String>,
+    pub status: ReviewStatus,
+    pub hold_reason: Option<HoldReason>,
     pub cleared_at: Option<i64>,
-    pub excluded: i64,
+    #[sqlx(try_from = "IntFlag")]
+    pub excluded: bool,
 }
 
 const RETURNED: &str =
@@ -112,14 +115,7 @@ impl Store {
         .bind(window_start - rules.baseline_ms)
         .fetch_one(&mut *tx)
         .await?;
-        let burst = rules.is_burst(in_window + 1, in_baseline);
-        let hold = if duplicate {
-            Some("duplicate")
-        } else if burst {
-            Some("burst")
-        } else {
-            None
-        };
+        let hold = rules.hold_reason(duplicate, in_window + 1, in_baseline);
         let record: ReviewRecord = sqlx::query_as(&format!(
             "INSERT INTO reviews (shop_id, rating, text, text_key, client_key, created_at, status, hold_reason) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {RETURNED}"
@@ -130,12 +126,16 @@ impl Store {
         .bind(review.text_key)
         .bind(review.client_key)
         .bind(now)
-        .bind(if hold.is_some() { "held" } else { "counted" })
+        .bind(if hold.is_some() {
+            ReviewStatus::Held
+        } else {
+            ReviewStatus::Counted
+        })
         .bind(hold)
         .fetch_one(&mut *tx)
         .await?;
         let actor = Actor::public();
-        if burst {
+        if hold == Some(HoldReason::Burst) {
             // The reviews that started the burst are held too: a burst is judged as a whole.
             let held: Vec<(i64,)> = sqlx::query_as(
                 "UPDATE reviews SET status = 'held', hold_reason = 'burst' \
@@ -147,7 +147,7 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             for (id,) in held {
-                let event = hold_event(review.shop_id, id, "burst", now, &actor);
+                let event = hold_event(review.shop_id, id, HoldReason::Burst, now, &actor);
                 events::record(&mut tx, event).await?;
             }
         }
@@ -164,6 +164,7 @@ impl Store {
             },
         )
         .await?;
+        mark_for_rescore(&mut tx, review.shop_id, now).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -181,10 +182,10 @@ impl Store {
     /// Reviews in a status across the district (regulators' moderation queue).
     pub async fn reviews_by_status(
         &self,
-        status: &str,
+        status: ReviewStatus,
         page: PageRequest,
     ) -> Result<Page<ReviewRecord>, sqlx::Error> {
-        self.reviews_where("status = ", Arg::Text(status.to_owned()), page)
+        self.reviews_where("status = ", Arg::Text(status.as_str().to_owned()), page)
             .await
     }
 
@@ -235,6 +236,7 @@ impl Store {
                 },
             )
             .await?;
+            mark_for_rescore(&mut tx, r.shop_id, now).await?;
         }
         tx.commit().await?;
         Ok(record)
@@ -263,7 +265,7 @@ impl Store {
 fn hold_event<'a>(
     shop_id: i64,
     review_id: i64,
-    reason: &str,
+    reason: HoldReason,
     now: i64,
     actor: &'a Actor,
 ) -> NewEvent<'a> {

@@ -11,7 +11,12 @@ use super::hazards::{HazardRecord, COLUMNS as HAZARD_COLUMNS};
 use super::inspections::{PatrolRecord, SelfCheckRecord};
 use super::sql::{Arg, Statement};
 use super::{Backend, Store};
+use shopcredit_scoring::Text;
+
+use crate::domain::enforcement::{FeedKind, NoticeKind};
 use crate::domain::page::{Page, PageRequest};
+use crate::domain::score::Colour;
+use crate::domain::vocabulary::IntFlag;
 
 /// Everything recorded about a shop that scoring reads.
 #[derive(Debug, Clone, Default)]
@@ -21,8 +26,18 @@ pub struct EvidenceRows {
     pub patrols: Vec<PatrolRecord>,
     /// Each self-check with the ids of the items answered `pass`.
     pub self_checks: Vec<(SelfCheckRecord, Vec<String>)>,
-    /// (rating, created_at, counted)
-    pub reviews: Vec<(i64, i64, bool)>,
+    pub reviews: Vec<ReviewRow>,
+}
+
+/// What scoring reads of a review.
+#[derive(Debug, Clone, FromRow)]
+pub struct ReviewRow {
+    pub id: i64,
+    pub rating: i64,
+    pub created_at: i64,
+    /// Not held and not excluded by an upheld dispute.
+    #[sqlx(try_from = "IntFlag")]
+    pub counted: bool,
 }
 
 /// A shop's current score.
@@ -31,8 +46,9 @@ pub struct CurrentScore {
     pub shop_id: i64,
     pub snapshot_id: i64,
     pub score: i64,
-    pub colour: String,
-    pub provisional: i64,
+    pub colour: Colour,
+    #[sqlx(try_from = "IntFlag")]
+    pub provisional: bool,
     pub colour_since: i64,
     pub policy_version: String,
     pub computed_at: i64,
@@ -45,11 +61,13 @@ pub struct SnapshotRecord {
     pub shop_id: i64,
     pub at: i64,
     pub score: i64,
-    pub colour: String,
-    pub provisional: i64,
+    pub colour: Colour,
+    #[sqlx(try_from = "IntFlag")]
+    pub provisional: bool,
     pub colour_since: i64,
     pub policy_version: String,
     pub district_mean_rating: f64,
+    /// The assessment as JSON; see `assessor::stored_assessment`.
     pub assessment: String,
 }
 
@@ -61,12 +79,14 @@ const SNAPSHOT_COLUMNS: &str =
 #[derive(Debug, Clone)]
 pub struct NewScore {
     pub score: i64,
-    pub colour: String,
+    pub colour: Colour,
     pub provisional: bool,
     pub policy_version: String,
     pub district_mean_rating: f64,
     /// The assessment as JSON.
     pub assessment: String,
+    /// What the owner is told when the colour changes.
+    pub colour_notice: Option<Text>,
 }
 
 /// The outcome of a rescore.
@@ -76,7 +96,7 @@ pub struct Rescored {
     /// A new snapshot was written (score, colour, provisional mark or policy changed).
     pub changed: bool,
     /// The colour before, when it changed.
-    pub previous_colour: Option<String>,
+    pub previous_colour: Option<Colour>,
 }
 
 impl Store {
@@ -110,9 +130,14 @@ impl Store {
         let unchanged = current.as_ref().is_some_and(|c| {
             c.score == new.score
                 && c.colour == new.colour
-                && (c.provisional != 0) == new.provisional
+                && c.provisional == new.provisional
                 && c.policy_version == new.policy_version
         });
+        // This rescore saw every write committed before it took the shop's lock: their marks go.
+        sqlx::query("UPDATE shops SET rescore_requested_at = NULL WHERE id = $1")
+            .bind(shop_id)
+            .execute(&mut *tx)
+            .await?;
         if let (true, Some(mut c)) = (unchanged, current.clone()) {
             sqlx::query("UPDATE shop_scores SET computed_at = $1 WHERE shop_id = $2")
                 .bind(now)
@@ -130,7 +155,7 @@ impl Store {
         let previous_colour = current
             .as_ref()
             .filter(|c| c.colour != new.colour)
-            .map(|c| c.colour.clone());
+            .map(|c| c.colour);
         let colour_since = match &current {
             Some(c) if c.colour == new.colour => c.colour_since,
             _ => now,
@@ -142,7 +167,7 @@ impl Store {
         .bind(shop_id)
         .bind(now)
         .bind(new.score)
-        .bind(new.colour.as_str())
+        .bind(new.colour)
         .bind(i64::from(new.provisional))
         .bind(colour_since)
         .bind(new.policy_version.as_str())
@@ -160,7 +185,7 @@ impl Store {
         .bind(shop_id)
         .bind(snapshot_id)
         .bind(new.score)
-        .bind(new.colour.as_str())
+        .bind(new.colour)
         .bind(i64::from(new.provisional))
         .bind(colour_since)
         .bind(new.policy_version.as_str())
@@ -168,27 +193,25 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if previous_colour.is_some() || current.is_none() {
-            record_code_change(&mut tx, shop_id, previous_colour.as_deref(), &new, now).await?;
+            record_code_change(&mut tx, shop_id, previous_colour, &new, now).await?;
             let details = json!({"from": previous_colour, "to": new.colour, "score": new.score});
             append_feed(
                 &mut tx,
                 self.backend(),
-                "colour_changed",
+                FeedKind::ColourChanged,
                 shop_id,
                 &details,
                 now,
             )
             .await?;
         }
-        if let Some(from) = &previous_colour {
-            let (zh, en) = colour_notice(from, &new.colour);
+        if let (Some(_), Some(text)) = (previous_colour, &new.colour_notice) {
             let notice = NewNotice {
                 shop_id,
-                kind: "colour_changed",
+                kind: NoticeKind::ColourChanged,
                 hazard_id: None,
                 dedupe_key: format!("colour:{snapshot_id}"),
-                message_zh: zh,
-                message_en: en,
+                text: text.clone(),
             };
             add_notice(&mut tx, &notice, now).await?;
         }
@@ -199,7 +222,7 @@ impl Store {
                 snapshot_id,
                 score: new.score,
                 colour: new.colour,
-                provisional: i64::from(new.provisional),
+                provisional: new.provisional,
                 colour_since,
                 policy_version: new.policy_version,
                 computed_at: now,
@@ -289,8 +312,10 @@ impl Store {
         Ok((count > 0).then(|| total as f64 / count as f64))
     }
 
-    /// Shops whose score may have changed with time alone: never scored, an unresolved hazard's
-    /// deadline passed since the last rescore, or not rescored for `stale_ms` (decay, cadence).
+    /// Shops to rescore: evidence changed since the last successful rescore, never scored, an
+    /// unresolved hazard's deadline passed since the last rescore, or not rescored for `stale_ms`
+    /// (decay, cadence). Least recently computed first, so a shop that keeps failing cannot starve
+    /// the others out of the batch for long.
     pub async fn shops_due_for_rescore(
         &self,
         now: i64,
@@ -299,10 +324,10 @@ impl Store {
     ) -> Result<Vec<i64>, sqlx::Error> {
         let rows: Vec<(i64,)> = sqlx::query_as(
             "SELECT s.id FROM shops s LEFT JOIN shop_scores ss ON ss.shop_id = s.id \
-             WHERE ss.shop_id IS NULL OR ss.computed_at < $1 \
+             WHERE ss.shop_id IS NULL OR ss.computed_at < $1 OR s.rescore_requested_at IS NOT NULL \
                 OR EXISTS (SELECT 1 FROM hazards h WHERE h.shop_id = s.id AND h.status <> 'closed' \
                            AND h.excluded = 0 AND h.deadline <= $2 AND h.deadline > ss.computed_at) \
-             ORDER BY s.id LIMIT $3",
+             ORDER BY COALESCE(ss.computed_at, 0), s.id LIMIT $3",
         )
         .bind(now - stale_ms)
         .bind(now)
@@ -377,8 +402,8 @@ async fn load_evidence(
             (c, items)
         })
         .collect();
-    let reviews: Vec<(i64, i64, i64)> = sqlx::query_as(
-        "SELECT rating, created_at, CASE WHEN status = 'counted' AND excluded = 0 THEN 1 ELSE 0 END \
+    let reviews: Vec<ReviewRow> = sqlx::query_as(
+        "SELECT id, rating, created_at, CASE WHEN status = 'counted' AND excluded = 0 THEN 1 ELSE 0 END AS counted \
          FROM reviews WHERE shop_id = $1 ORDER BY id",
     )
     .bind(shop_id)
@@ -389,29 +414,14 @@ async fn load_evidence(
         hazards,
         patrols,
         self_checks,
-        reviews: reviews
-            .into_iter()
-            .map(|(r, at, c)| (r, at, c == 1))
-            .collect(),
+        reviews,
     })
-}
-
-fn colour_notice(from: &str, to: &str) -> (String, String) {
-    let zh = |c: &str| match c {
-        "green" => "绿码",
-        "yellow" => "黄码",
-        _ => "红码",
-    };
-    (
-        format!("您的店铺码由{}变为{}，请查看原因和整改建议", zh(from), zh(to)),
-        format!("Your shop's code changed from {from} to {to}: see the reasons and the way back to green"),
-    )
 }
 
 async fn record_code_change(
     tx: &mut Transaction<'static, Any>,
     shop_id: i64,
-    from: Option<&str>,
+    from: Option<Colour>,
     new: &NewScore,
     now: i64,
 ) -> Result<(), sqlx::Error> {
@@ -428,4 +438,19 @@ async fn record_code_change(
         },
     )
     .await
+}
+
+/// Marks a shop for rescoring inside the transaction that changes its evidence; the mark stays until
+/// a rescore that saw the change commits.
+pub(crate) async fn mark_for_rescore(
+    tx: &mut Transaction<'static, Any>,
+    shop_id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE shops SET rescore_requested_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(shop_id)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
 }

@@ -8,7 +8,7 @@ use super::sql::{Arg, Statement};
 use super::{is_unique_violation, Store};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::role::Visibility;
-use crate::domain::shop::{Category, GridCode, NewShop, ShopChanges, ShopCode};
+use crate::domain::shop::{Category, GridCode, NewShop, ShopChanges, ShopCode, ShopStatus};
 
 /// A shop as stored.
 #[derive(Debug, Clone, FromRow)]
@@ -17,13 +17,13 @@ pub struct ShopRecord {
     pub code: String,
     pub name: String,
     pub address: String,
-    pub category: String,
+    pub category: Category,
     pub grid: String,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub owner_name: String,
     pub owner_phone: String,
-    pub status: String,
+    pub status: ShopStatus,
     pub created_at: i64,
     pub updated_at: i64,
 }

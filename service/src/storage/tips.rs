@@ -5,12 +5,14 @@ use serde_json::json;
 use sqlx::FromRow;
 
 use super::events::{self, Actor, NewEvent};
-use super::hazards::{open_hazard, HazardRecord, NewHazard};
+use super::hazards::{open_hazard, HazardRecord};
 use super::reviews::LimitError;
 use super::shops::restrict;
 use super::sql::{Arg, Statement};
 use super::{is_unique_violation, Store};
+use crate::domain::hazard::{HazardType, NewHazard};
 use crate::domain::page::{Page, PageRequest};
+use crate::domain::review::TipStatus;
 use crate::domain::role::Visibility;
 
 /// A tip-off as stored.
@@ -19,10 +21,10 @@ pub struct TipRecord {
     pub id: i64,
     pub receipt: String,
     pub shop_id: i64,
-    pub hazard_type: String,
+    pub hazard_type: HazardType,
     pub description: String,
     pub contact: Option<String>,
-    pub status: String,
+    pub status: TipStatus,
     pub reason: Option<String>,
     pub hazard_id: Option<i64>,
     pub created_at: i64,
@@ -39,7 +41,7 @@ const RETURNED: &str =
 #[derive(Debug, Clone)]
 pub struct NewTip<'a> {
     pub shop_id: i64,
-    pub hazard_type: &'a str,
+    pub hazard_type: HazardType,
     pub description: &'a str,
     pub contact: Option<&'a str>,
     pub client_key: &'a str,
@@ -51,7 +53,7 @@ pub enum TipError {
     #[error("tip not found")]
     NotFound,
     #[error("the tip is already {0}")]
-    AlreadyResolved(String),
+    AlreadyResolved(TipStatus),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -81,7 +83,7 @@ impl Store {
             }
             let inserted = sqlx::query_as::<_, TipRecord>(&format!(
                 "INSERT INTO tips (receipt, shop_id, hazard_type, description, contact, client_key, status, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) RETURNING {RETURNED}"
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {RETURNED}"
             ))
             .bind(next_receipt())
             .bind(tip.shop_id)
@@ -89,6 +91,7 @@ impl Store {
             .bind(tip.description)
             .bind(tip.contact)
             .bind(tip.client_key)
+            .bind(TipStatus::Pending)
             .bind(now)
             .fetch_one(&mut *tx)
             .await;
@@ -142,7 +145,7 @@ impl Store {
     pub async fn list_tips(
         &self,
         visibility: Visibility,
-        status: Option<&str>,
+        status: Option<TipStatus>,
         page: PageRequest,
     ) -> Result<Page<TipRecord>, sqlx::Error> {
         let mut st = Statement::new(&format!(
@@ -151,7 +154,7 @@ impl Store {
         restrict(&mut st, visibility);
         if let Some(status) = status {
             st.push(" AND t.status = ")
-                .bind(Arg::Text(status.to_owned()));
+                .bind(Arg::Text(status.as_str().to_owned()));
         }
         if let Some(after) = page.after {
             st.push(" AND t.id > ").bind(Arg::Int(after.last_id()));
@@ -171,7 +174,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<(TipRecord, HazardRecord), TipError> {
         let mut tx = self.begin_write().await?;
-        let tip = claim_pending(&mut tx, tip_id, "verified", None, now).await?;
+        let tip = claim_pending(&mut tx, tip_id, TipStatus::Verified, None, now).await?;
         let opened = open_hazard(&mut tx, tip.shop_id, tip.id, hazard, now, actor).await?;
         let tip: TipRecord = sqlx::query_as(&format!(
             "UPDATE tips SET hazard_id = $1 WHERE id = $2 RETURNING {RETURNED}"
@@ -189,7 +192,7 @@ impl Store {
                 action: "tip.verified",
                 subject_type: "tip",
                 subject_id: tip.id,
-                details: json!({"hazard_id": opened.id, "severity": hazard.severity}),
+                details: json!({"hazard_id": opened.id, "severity": hazard.finding.severity}),
             },
         )
         .await?;
@@ -206,7 +209,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<TipRecord, TipError> {
         let mut tx = self.begin_write().await?;
-        let tip = claim_pending(&mut tx, tip_id, "dismissed", Some(reason), now).await?;
+        let tip = claim_pending(&mut tx, tip_id, TipStatus::Dismissed, Some(reason), now).await?;
         events::record(
             &mut tx,
             NewEvent {
@@ -229,24 +232,25 @@ impl Store {
 async fn claim_pending(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     tip_id: i64,
-    status: &str,
+    status: TipStatus,
     reason: Option<&str>,
     now: i64,
 ) -> Result<TipRecord, TipError> {
     let claimed: Option<TipRecord> = sqlx::query_as(&format!(
-        "UPDATE tips SET status = $1, reason = $2, resolved_at = $3 WHERE id = $4 AND status = 'pending' \
+        "UPDATE tips SET status = $1, reason = $2, resolved_at = $3 WHERE id = $4 AND status = $5 \
          RETURNING {RETURNED}"
     ))
     .bind(status)
     .bind(reason)
     .bind(now)
     .bind(tip_id)
+    .bind(TipStatus::Pending)
     .fetch_optional(&mut **tx)
     .await?;
     if let Some(tip) = claimed {
         return Ok(tip);
     }
-    let current: Option<(String,)> = sqlx::query_as("SELECT status FROM tips WHERE id = $1")
+    let current: Option<(TipStatus,)> = sqlx::query_as("SELECT status FROM tips WHERE id = $1")
         .bind(tip_id)
         .fetch_optional(&mut **tx)
         .await?;

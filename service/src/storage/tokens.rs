@@ -10,7 +10,7 @@ use crate::domain::shop::GridCode;
 #[derive(Debug, Clone, FromRow)]
 pub struct TokenRecord {
     pub id: i64,
-    pub role: String,
+    pub role: Role,
 }
 
 /// What a new token may do.
@@ -52,7 +52,7 @@ impl Store {
         )
         .bind(token.hash)
         .bind(token.prefix)
-        .bind(token.role.as_str())
+        .bind(token.role)
         .bind(token.label)
         .bind(now_ms)
         .fetch_one(&mut *tx)
