@@ -4,11 +4,13 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
+use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global `tracing` subscriber (once; later calls are ignored, which suits tests).
@@ -94,8 +96,31 @@ impl Metrics {
     }
 }
 
-/// Middleware: times each request, counts it under its route pattern (not its raw path, which would
-/// explode the label space) and logs one line.
+/// The header that carries a request's id, taken from the client (or a proxy) or made here.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// The client's request id when it is a sane token (1–128 of `A-Za-z0-9._-`), else a fresh one:
+/// a client cannot inject log syntax or unbounded text through it.
+fn request_id_of(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (1..=128).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| {
+            let mut bytes = [0u8; 8];
+            rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
+            hex::encode(bytes)
+        })
+}
+
+/// Middleware: gives each request an id (echoed as `X-Request-Id` and carried by every log line of
+/// the request, through a span), times it, counts it under its route pattern (not its raw path,
+/// which would explode the label space) and logs one line.
 pub async fn observe_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -104,15 +129,23 @@ pub async fn observe_requests(
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let method = req.method().to_string();
     let path = req.path().to_owned();
-    let result = next.call(req).await;
+    let request_id = request_id_of(&req);
+    let span = tracing::info_span!("request", request_id = %request_id, %method, %path);
+    let mut result = next.call(req).instrument(span.clone()).await;
     let elapsed = started.elapsed();
-    let (status, route) = match &result {
-        Ok(res) => (
-            res.status().as_u16(),
-            res.request()
-                .match_pattern()
-                .unwrap_or_else(|| "unmatched".to_owned()),
-        ),
+    let (status, route) = match &mut result {
+        Ok(res) => {
+            if let Ok(value) = HeaderValue::from_str(&request_id) {
+                res.headers_mut()
+                    .insert(HeaderName::from_static(REQUEST_ID), value);
+            }
+            let route = res.request().match_pattern();
+            (
+                res.status().as_u16(),
+                route.unwrap_or_else(|| "unmatched".to_owned()),
+            )
+        }
+        // Errors that escape the handlers' own envelope (rare): counted, logged, passed on.
         Err(e) => (
             e.as_response_error().status_code().as_u16(),
             "unmatched".to_owned(),
@@ -121,14 +154,14 @@ pub async fn observe_requests(
     if let Some(metrics) = metrics {
         metrics.observe(&method, &route, status, elapsed.as_secs_f64());
     }
-    tracing::info!(
-        target: "shopcredit::http",
-        %method,
-        %path,
-        %route,
-        status,
-        latency_ms = elapsed.as_secs_f64() * 1000.0,
-        "request"
-    );
+    span.in_scope(|| {
+        tracing::info!(
+            target: "shopcredit::http",
+            %route,
+            status,
+            latency_ms = elapsed.as_secs_f64() * 1000.0,
+            "request"
+        )
+    });
     result
 }

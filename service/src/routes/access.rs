@@ -16,6 +16,7 @@ use crate::storage::reviews::LimitError;
 use crate::storage::shops::ShopRecord;
 
 /// The shop with `id` if the caller may see it, else 404 (existence is not leaked).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn visible_shop(
     state: &AppState,
     who: &Principal,
@@ -29,6 +30,7 @@ pub async fn visible_shop(
 }
 
 /// The hazard with `id` if the caller may see its shop, else 404.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn visible_hazard(
     state: &AppState,
     who: &Principal,

@@ -200,6 +200,7 @@ pub struct CaseListQuery {
     )
 )]
 #[get("/v1/enforcement/cases")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_cases(
     state: web::Data<AppState>,
     _staff: Authorized<DistrictStaff>,
@@ -242,6 +243,7 @@ pub async fn list_cases(
     )
 )]
 #[get("/v1/enforcement/cases/{id}")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_case(
     state: web::Data<AppState>,
     _staff: Authorized<DistrictStaff>,
@@ -300,6 +302,7 @@ impl From<CaseError> for ApiError {
     )
 )]
 #[post("/v1/enforcement/cases/{id}/actions")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn add_case_action(
     state: web::Data<AppState>,
     staff: Authorized<DistrictStaff>,

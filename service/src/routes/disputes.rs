@@ -94,6 +94,7 @@ impl From<DisputeError> for ApiError {
     )
 )]
 #[post("/v1/shops/{id}/disputes")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn open_dispute(
     state: web::Data<AppState>,
     who: Principal,
@@ -147,6 +148,7 @@ fn status_filter(query: &DisputeListQuery) -> Result<Option<DisputeStatus>, ApiE
     )
 )]
 #[get("/v1/shops/{id}/disputes")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_shop_disputes(
     state: web::Data<AppState>,
     who: Principal,
@@ -174,6 +176,7 @@ pub async fn list_shop_disputes(
     )
 )]
 #[get("/v1/disputes")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_disputes(
     state: web::Data<AppState>,
     _staff: Authorized<DistrictStaff>,
@@ -216,6 +219,7 @@ pub struct ResolveDisputeRequest {
     )
 )]
 #[post("/v1/disputes/{id}/resolve")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn resolve_dispute(
     state: web::Data<AppState>,
     staff: Authorized<DistrictStaff>,

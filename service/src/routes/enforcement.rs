@@ -51,6 +51,7 @@ impl From<NoticeRecord> for NoticeView {
     )
 )]
 #[get("/v1/shops/{id}/notices")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_notices(
     state: web::Data<AppState>,
     who: Principal,
@@ -102,6 +103,7 @@ pub struct FeedEvent {
     )
 )]
 #[get("/v1/events")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn event_feed(
     state: web::Data<AppState>,
     _staff: Authorized<DistrictStaff>,

@@ -89,6 +89,7 @@ fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<String> {
 }
 
 /// The default service of the app.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn not_matched(
     req: HttpRequest,
     table: web::Data<RouteTable>,

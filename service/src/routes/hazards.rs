@@ -51,6 +51,7 @@ pub struct HazardListQuery {
     )
 )]
 #[get("/v1/shops/{id}/hazards")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_hazards(
     state: web::Data<AppState>,
     who: Principal,
@@ -88,6 +89,7 @@ pub async fn list_hazards(
     )
 )]
 #[get("/v1/hazards/{id}")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_hazard(
     state: web::Data<AppState>,
     who: Principal,
@@ -127,6 +129,7 @@ pub struct RectificationRequest {
     )
 )]
 #[post("/v1/hazards/{id}/rectifications")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn submit_rectification(
     state: web::Data<AppState>,
     who: Principal,
@@ -196,6 +199,7 @@ text_enum!(
     )
 )]
 #[post("/v1/hazards/{id}/verifications")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn verify_rectification(
     state: web::Data<AppState>,
     who: Principal,

@@ -24,6 +24,7 @@ pub struct Health {
 /// The process is up.
 #[utoipa::path(tag = "operations", responses((status = 200, description = "The process is up", body = Health)))]
 #[get("/healthz")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health {
         status: HealthStatus::Ok,
@@ -36,6 +37,7 @@ pub async fn healthz() -> HttpResponse {
     (status = 503, description = "The database is not reachable", body = ErrorEnvelope),
 ))]
 #[get("/readyz")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state
         .store
@@ -50,6 +52,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 /// Request counts and latency histograms per route and status, in Prometheus text format.
 #[utoipa::path(tag = "operations", responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String)))]
 #[get("/metrics")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let text = state.metrics.render().map_err(ApiError::invariant)?;
     Ok(HttpResponse::Ok()

@@ -87,6 +87,7 @@ impl JobView {
     )
 )]
 #[get("/v1/jobs/{id}")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_job(
     state: web::Data<AppState>,
     _staff: Authorized<DistrictStaff>,

@@ -99,6 +99,7 @@ pub struct PatrolView {
     )
 )]
 #[post("/v1/shops/{id}/patrols")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn record_patrol(
     state: web::Data<AppState>,
     who: Principal,

@@ -55,6 +55,7 @@ impl PolicyView {
     )
 )]
 #[get("/v1/policies/current")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn current_policy(
     state: web::Data<AppState>,
     _staff: Authorized<DistrictStaff>,
@@ -87,6 +88,7 @@ fn policy_error(err: PolicyError) -> ApiError {
     )
 )]
 #[post("/v1/policies")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_policy(
     state: web::Data<AppState>,
     staff: Authorized<DistrictStaff>,
@@ -145,6 +147,7 @@ async fn queue_policy_job(
     )
 )]
 #[post("/v1/policies/{version}/backtest")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn backtest_policy(
     state: web::Data<AppState>,
     staff: Authorized<DistrictStaff>,
@@ -167,6 +170,7 @@ pub async fn backtest_policy(
     )
 )]
 #[post("/v1/policies/{version}/adopt")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn adopt_policy(
     state: web::Data<AppState>,
     staff: Authorized<DistrictStaff>,

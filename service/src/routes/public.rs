@@ -25,6 +25,7 @@ use crate::storage::shops::ShopRecord;
     )
 )]
 #[get("/v1/public/shops/{code}")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_public_shop(
     state: web::Data<AppState>,
     code: web::Path<String>,
@@ -72,6 +73,7 @@ async fn standing(state: &AppState, shop_id: i64) -> Result<PublicStanding, ApiE
 
 /// An open shop by its door code, for residents' reviews and tip-offs; unknown, malformed and
 /// closed codes are all 404.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn open_shop_by_code(state: &AppState, code: &str) -> Result<ShopRecord, ApiError> {
     let code = ShopCode::parse(code).map_err(|_| ApiError::NotFound("shop"))?;
     state
@@ -109,6 +111,7 @@ pub struct PublicSearchQuery {
     )
 )]
 #[get("/v1/public/shops")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn search_public_shops(
     state: web::Data<AppState>,
     ValidQuery(query): ValidQuery<PublicSearchQuery>,

@@ -50,6 +50,7 @@ pub struct ReviewReceipt {
     )
 )]
 #[post("/v1/public/shops/{code}/reviews")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn post_review(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -141,6 +142,7 @@ pub struct ReviewListQuery {
     )
 )]
 #[get("/v1/shops/{id}/reviews")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_shop_reviews(
     state: web::Data<AppState>,
     who: Principal,
@@ -165,6 +167,7 @@ pub async fn list_shop_reviews(
     )
 )]
 #[get("/v1/reviews")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_reviews(
     state: web::Data<AppState>,
     _staff: Authorized<DistrictStaff>,
@@ -193,6 +196,7 @@ pub async fn list_reviews(
     )
 )]
 #[post("/v1/reviews/{id}/clear")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn clear_review(
     state: web::Data<AppState>,
     staff: Authorized<DistrictStaff>,

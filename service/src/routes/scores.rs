@@ -49,6 +49,7 @@ pub struct ScoreQuery {
     )
 )]
 #[get("/v1/shops/{id}/score")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_score(
     state: web::Data<AppState>,
     who: Principal,
@@ -113,6 +114,7 @@ pub struct HistoryQuery {
     )
 )]
 #[get("/v1/shops/{id}/score/history")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn score_history(
     state: web::Data<AppState>,
     who: Principal,

@@ -39,6 +39,7 @@ pub struct ChecklistView {
     )
 )]
 #[get("/v1/shops/{id}/checklist")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_checklist(
     state: web::Data<AppState>,
     who: Principal,
@@ -109,6 +110,7 @@ pub struct SelfCheckView {
     )
 )]
 #[post("/v1/shops/{id}/self-checks")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn submit_self_check(
     state: web::Data<AppState>,
     who: Principal,

@@ -28,6 +28,7 @@ use crate::storage::shops::ShopFilter;
     )
 )]
 #[post("/v1/shops")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_shop(
     state: web::Data<AppState>,
     staff: Authorized<DistrictStaff>,
@@ -60,6 +61,7 @@ pub async fn create_shop(
     )
 )]
 #[get("/v1/shops/{id}")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_shop(
     state: web::Data<AppState>,
     who: Principal,
@@ -91,6 +93,7 @@ pub async fn get_shop(
     )
 )]
 #[patch("/v1/shops/{id}")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn update_shop(
     state: web::Data<AppState>,
     who: Principal,
@@ -129,6 +132,7 @@ pub async fn update_shop(
     )
 )]
 #[get("/v1/shops")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_shops(
     state: web::Data<AppState>,
     who: Principal,

@@ -61,6 +61,7 @@ pub struct TipReceipt {
     )
 )]
 #[post("/v1/public/shops/{code}/tips")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn post_tip(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -107,6 +108,7 @@ pub struct TipStatusView {
     )
 )]
 #[get("/v1/public/tips/{receipt}")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_tip_status(
     state: web::Data<AppState>,
     receipt: web::Path<String>,
@@ -181,6 +183,7 @@ pub struct TipListQuery {
     )
 )]
 #[get("/v1/tips")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_tips(
     state: web::Data<AppState>,
     who: Principal,
@@ -252,6 +255,7 @@ impl From<TipError> for ApiError {
     )
 )]
 #[post("/v1/tips/{id}/verify")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn verify_tip(
     state: web::Data<AppState>,
     who: Principal,
@@ -306,6 +310,7 @@ pub struct DismissTipRequest {
     )
 )]
 #[post("/v1/tips/{id}/dismiss")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn dismiss_tip(
     state: web::Data<AppState>,
     who: Principal,

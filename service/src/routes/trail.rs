@@ -48,6 +48,7 @@ pub struct EventView {
     )
 )]
 #[get("/v1/shops/{id}/events")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_events(
     state: web::Data<AppState>,
     who: Principal,
@@ -125,6 +126,7 @@ pub struct AlertView {
     )
 )]
 #[get("/v1/shops/{id}/alerts")]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_alerts(
     state: web::Data<AppState>,
     who: Principal,

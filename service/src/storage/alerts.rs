@@ -16,6 +16,7 @@ pub struct ExpiryRecord {
 
 impl Store {
     /// Every tracked expiry date of a shop, soonest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn tracked_expiries(&self, shop_id: i64) -> Result<Vec<ExpiryRecord>, sqlx::Error> {
         sqlx::query_as(
             "SELECT item_id, expires_on FROM tracked_expiries WHERE shop_id = $1 ORDER BY expires_on, item_id",
@@ -26,6 +27,7 @@ impl Store {
     }
 
     /// A shop's counted hazards that are not closed, in id order.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn unresolved_hazards(&self, shop_id: i64) -> Result<Vec<HazardRecord>, sqlx::Error> {
         sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM hazards h WHERE h.shop_id = $1 AND h.status <> 'closed' AND h.excluded = 0 \

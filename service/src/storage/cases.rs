@@ -38,6 +38,7 @@ fn push_ids(st: &mut Statement, ids: &[i64]) {
 
 impl Store {
     /// The regulators' queue: worst first, then oldest.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_cases(
         &self,
         status: Option<CaseStatus>,
@@ -82,6 +83,7 @@ impl Store {
     }
 
     /// One case.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn case(&self, id: i64) -> Result<Option<CaseRecord>, sqlx::Error> {
         sqlx::query_as(&format!(
             "SELECT {CASE_COLUMNS} FROM enforcement_cases c WHERE c.id = $1"
@@ -92,6 +94,7 @@ impl Store {
     }
 
     /// The hazards, rungs, actions, notices and score history of `cases`, in five queries.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn case_details(
         &self,
         cases: &[CaseRecord],

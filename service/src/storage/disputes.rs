@@ -48,6 +48,7 @@ pub enum DisputeError {
 
 impl Store {
     /// Opens a dispute on one of the shop's hazards or reviews.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn open_dispute(
         &self,
         shop_id: i64,
@@ -113,6 +114,7 @@ impl Store {
     }
 
     /// Resolves an open dispute; upheld excludes its target from counting.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn resolve_dispute(
         &self,
         id: i64,
@@ -171,6 +173,7 @@ impl Store {
     }
 
     /// Disputes, of one shop or district-wide, optionally in one status.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_disputes(
         &self,
         shop_id: Option<i64>,

@@ -124,6 +124,7 @@ pub enum CaseError {
 
 impl Store {
     /// Open, counted hazards past their deadline whose ladder of `rungs` is not complete.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn hazards_to_escalate(
         &self,
         now: i64,
@@ -142,6 +143,7 @@ impl Store {
     }
 
     /// Takes one rung with its notice and event; answers false when it was already taken.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn take_step(
         &self,
         hazard: &HazardRecord,
@@ -193,6 +195,7 @@ impl Store {
 
     /// Shops without an open case that a case rule might apply to: red with a referred, unresolved
     /// hazard, or turned red since `since`. The rules decide; this only narrows the search.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn case_candidate_shops(&self, since: i64) -> Result<Vec<i64>, sqlx::Error> {
         let rows: Vec<(i64,)> = sqlx::query_as(
             "SELECT s.id FROM shops s WHERE NOT EXISTS \
@@ -210,6 +213,7 @@ impl Store {
     }
 
     /// The facts the case-opening rule reads about one shop; red spells counted since `since`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn shop_case_facts(
         &self,
         shop_id: i64,
@@ -256,6 +260,7 @@ impl Store {
     }
 
     /// Opens a case unless the shop already has an open one; answers the new case.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn open_case(
         &self,
         c: &NewCase,
@@ -292,6 +297,7 @@ impl Store {
 
     /// Every open case with what the closing rule reads: whether its hazards are all resolved, its
     /// actions in order, whether its shop is red. Three queries, however many cases are open.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn open_case_facts(&self) -> Result<Vec<OpenCaseFacts>, sqlx::Error> {
         let cases: Vec<CaseRecord> = sqlx::query_as(&format!(
             "SELECT {CASE_COLUMNS} FROM enforcement_cases c WHERE c.status = 'open' ORDER BY c.id"
@@ -337,6 +343,7 @@ impl Store {
     }
 
     /// Closes an open case with an outcome; `None` if it was not open.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn close_case(
         &self,
         case_id: i64,
@@ -357,6 +364,7 @@ impl Store {
 
     /// Records a regulator's action, and closes the case in the same transaction when it is a
     /// `close`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn add_case_action(
         &self,
         case_id: i64,
@@ -407,6 +415,7 @@ impl Store {
     }
 
     /// Counts for the replica-safety check: (steps, notices, open or closed cases) of a shop.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn enforcement_counts(&self, shop_id: i64) -> Result<(i64, i64, i64), sqlx::Error> {
         sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM escalation_steps WHERE shop_id = $1), \

@@ -92,6 +92,7 @@ pub(crate) async fn record(
 
 impl Store {
     /// A shop's events in the order they happened.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn shop_events(
         &self,
         shop_id: i64,

@@ -97,6 +97,7 @@ pub(crate) async fn append_feed(
 
 impl Store {
     /// A shop's notices, oldest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn shop_notices(
         &self,
         shop_id: i64,
@@ -116,6 +117,7 @@ impl Store {
     }
 
     /// The feed after a position, in order.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn feed(&self, page: PageRequest) -> Result<Page<FeedRecord>, sqlx::Error> {
         let mut st = Statement::new("SELECT id, at, type, shop_id, details FROM feed WHERE 1 = 1");
         if let Some(after) = page.after {

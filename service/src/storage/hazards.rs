@@ -134,6 +134,7 @@ pub(crate) async fn open_hazard(
 
 impl Store {
     /// One hazard, if the caller may see its shop.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn hazard(
         &self,
         id: i64,
@@ -150,6 +151,7 @@ impl Store {
     }
 
     /// A shop's hazards in id order, so cursors stay stable.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn shop_hazards(
         &self,
         shop_id: i64,
@@ -178,6 +180,7 @@ impl Store {
     }
 
     /// The owner says the hazard is fixed: open → awaiting_verification.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn submit_rectification(
         &self,
         hazard_id: i64,
@@ -201,6 +204,7 @@ impl Store {
 
     /// An inspector's verdict on a rectification: accepted → closed; rejected → open again with the
     /// same deadline.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn verify_rectification(
         &self,
         hazard_id: i64,

@@ -64,6 +64,7 @@ fn count(answers: &[StoredAnswer], result: CheckResult) -> i64 {
 impl Store {
     /// Stores a self-check, its answers, the expiry dates it tracks and the hazards its failures
     /// open.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_self_check(
         &self,
         shop_id: i64,
@@ -142,6 +143,7 @@ impl Store {
     }
 
     /// Records a patrol (clean when it has no findings) and opens a hazard per finding.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_patrol(
         &self,
         shop_id: i64,
@@ -195,6 +197,7 @@ impl Store {
     }
 
     /// How many self-checks and patrols a shop has (used by tests and the concurrency check).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn inspection_counts(&self, shop_id: i64) -> Result<(i64, i64), sqlx::Error> {
         let (checks,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM self_checks WHERE shop_id = $1")

@@ -31,6 +31,7 @@ const COLUMNS: &str = "id, kind, status, params, progress_done, progress_total, 
 
 impl Store {
     /// Queues a job.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn enqueue_job(
         &self,
         kind: JobKind,
@@ -52,6 +53,7 @@ impl Store {
     }
 
     /// One job.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn job(&self, id: i64) -> Result<Option<JobRecord>, sqlx::Error> {
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"))
             .bind(id)
@@ -62,6 +64,7 @@ impl Store {
     /// Claims the oldest queued job, or a running one whose worker stopped beating before
     /// `stale_before` (its replica died). The status is re-checked in the update itself, so of
     /// several replicas claiming at once exactly one wins.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn claim_job(
         &self,
         now: i64,
@@ -82,6 +85,7 @@ impl Store {
     }
 
     /// Records progress and that the worker is alive.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn job_progress(
         &self,
         id: i64,
@@ -102,6 +106,7 @@ impl Store {
     }
 
     /// Ends a job: succeeded with its result, or failed with its error.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn finish_job(
         &self,
         id: i64,

@@ -82,6 +82,7 @@ pub struct Store {
 
 impl Store {
     /// Connects (creating a SQLite file and its directory on first use) without migrating.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, StorageError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
@@ -114,6 +115,7 @@ impl Store {
 
     /// Applies the embedded migrations of this backend (idempotent; on PostgreSQL under an advisory
     /// lock, so several replicas may start at once).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn migrate(&self) -> Result<(), StorageError> {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
@@ -128,6 +130,7 @@ impl Store {
     }
 
     /// Readiness: can we run a statement right now?
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
@@ -136,6 +139,7 @@ impl Store {
     }
 
     /// Closes the pool (used by tests that simulate an outage).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn close(&self) {
         self.pool.close().await;
     }

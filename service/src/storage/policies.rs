@@ -28,6 +28,7 @@ pub enum PolicyStoreError {
 
 impl Store {
     /// Stores a new (validated) policy version, not yet adopted.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_policy(
         &self,
         version: &str,
@@ -55,6 +56,7 @@ impl Store {
 
     /// Stores and adopts the shipped default when no policy has ever been adopted (first start;
     /// safe when several replicas start at once).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn ensure_default_policy(
         &self,
         version: &str,
@@ -81,6 +83,7 @@ impl Store {
     }
 
     /// The policy in force: the one adopted last.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn current_policy(&self) -> Result<Option<PolicyRecord>, sqlx::Error> {
         sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM policies WHERE adopted_at IS NOT NULL ORDER BY adopted_at DESC, created_at DESC LIMIT 1"
@@ -90,6 +93,7 @@ impl Store {
     }
 
     /// One policy by version.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn policy(&self, version: &str) -> Result<Option<PolicyRecord>, sqlx::Error> {
         sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM policies WHERE version = $1"
@@ -100,6 +104,7 @@ impl Store {
     }
 
     /// Marks a policy adopted now.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn adopt_policy(
         &self,
         version: &str,

@@ -58,6 +58,7 @@ pub struct RatingSummary {
 
 impl Store {
     /// Records a review under the abuse rules; answers the stored review (`held` when flagged).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_review(
         &self,
         review: &NewReview<'_>,
@@ -170,6 +171,7 @@ impl Store {
     }
 
     /// A shop's reviews in id order, `held` ones included.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn shop_reviews(
         &self,
         shop_id: i64,
@@ -180,6 +182,7 @@ impl Store {
     }
 
     /// Reviews in a status across the district (regulators' moderation queue).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn reviews_by_status(
         &self,
         status: ReviewStatus,
@@ -207,6 +210,7 @@ impl Store {
     }
 
     /// A regulator clears a held review: it counts from now on and is never held again by a burst.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn clear_review(
         &self,
         id: i64,
@@ -243,6 +247,7 @@ impl Store {
     }
 
     /// One review by id (for moderation and disputes).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn review(&self, id: i64) -> Result<Option<ReviewRecord>, sqlx::Error> {
         sqlx::query_as(&format!("SELECT {RETURNED} FROM reviews WHERE id = $1"))
             .bind(id)
@@ -251,6 +256,7 @@ impl Store {
     }
 
     /// Count and sum of the reviews that count: not held, not excluded by an upheld dispute.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn counted_rating(&self, shop_id: i64) -> Result<RatingSummary, sqlx::Error> {
         sqlx::query_as(
             "SELECT COUNT(*) AS count, CAST(COALESCE(SUM(rating), 0) AS BIGINT) AS total FROM reviews \

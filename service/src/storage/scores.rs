@@ -101,6 +101,7 @@ pub struct Rescored {
 
 impl Store {
     /// Rescores one shop: `score` gets the evidence and the current score and answers the new one.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn rescore_shop<E>(
         &self,
         shop_id: i64,
@@ -233,6 +234,7 @@ impl Store {
     }
 
     /// The evidence of a shop, outside any transaction (for recomputing a past score).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn evidence_rows(&self, shop_id: i64) -> Result<EvidenceRows, sqlx::Error> {
         let mut tx = self.pool().begin().await?;
         let rows = load_evidence(&mut tx, shop_id).await?;
@@ -241,6 +243,7 @@ impl Store {
     }
 
     /// A shop's current score, if it has been scored.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn current_score(&self, shop_id: i64) -> Result<Option<CurrentScore>, sqlx::Error> {
         sqlx::query_as(
             "SELECT shop_id, snapshot_id, score, colour, provisional, colour_since, policy_version, computed_at \
@@ -252,6 +255,7 @@ impl Store {
     }
 
     /// One snapshot by id.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn snapshot(&self, id: i64) -> Result<Option<SnapshotRecord>, sqlx::Error> {
         sqlx::query_as(&format!(
             "SELECT {SNAPSHOT_COLUMNS} FROM score_snapshots WHERE id = $1"
@@ -262,6 +266,7 @@ impl Store {
     }
 
     /// The last snapshot of a shop taken at or before `at` (`strictly` excludes `at` itself).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn snapshot_before(
         &self,
         shop_id: i64,
@@ -280,6 +285,7 @@ impl Store {
     }
 
     /// A shop's snapshots, oldest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn score_history(
         &self,
         shop_id: i64,
@@ -302,6 +308,7 @@ impl Store {
     }
 
     /// Mean of all counted ratings in the district (the prior reviews are shrunk towards).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn district_mean_rating(&self) -> Result<Option<f64>, sqlx::Error> {
         let (count, total): (i64, i64) = sqlx::query_as(
             "SELECT COUNT(*), CAST(COALESCE(SUM(rating), 0) AS BIGINT) FROM reviews \
@@ -316,6 +323,7 @@ impl Store {
     /// unresolved hazard's deadline passed since the last rescore, or not rescored for `stale_ms`
     /// (decay, cadence). Least recently computed first, so a shop that keeps failing cannot starve
     /// the others out of the batch for long.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn shops_due_for_rescore(
         &self,
         now: i64,
@@ -338,6 +346,7 @@ impl Store {
     }
 
     /// Every shop id, in order (for full rescoring and back-tests).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn all_shop_ids(&self) -> Result<Vec<i64>, sqlx::Error> {
         let rows: Vec<(i64,)> = sqlx::query_as("SELECT id FROM shops ORDER BY id")
             .fetch_all(self.pool())
@@ -346,6 +355,7 @@ impl Store {
     }
 
     /// When a shop was last patrolled (for the public view).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn last_patrol_at(&self, shop_id: i64) -> Result<Option<i64>, sqlx::Error> {
         let (at,): (Option<i64>,) =
             sqlx::query_as("SELECT MAX(observed_at) FROM patrols WHERE shop_id = $1")

@@ -60,6 +60,7 @@ pub enum TipError {
 
 impl Store {
     /// Records a tip-off with a fresh receipt, within the client's hourly limit.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_tip(
         &self,
         tip: &NewTip<'_>,
@@ -120,6 +121,7 @@ impl Store {
     }
 
     /// A tip by its public receipt.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn tip_by_receipt(&self, receipt: &str) -> Result<Option<TipRecord>, sqlx::Error> {
         sqlx::query_as(&format!("SELECT {RETURNED} FROM tips WHERE receipt = $1"))
             .bind(receipt)
@@ -128,6 +130,7 @@ impl Store {
     }
 
     /// One tip, if the caller may see its shop.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn tip(
         &self,
         id: i64,
@@ -142,6 +145,7 @@ impl Store {
     }
 
     /// Tips in the caller's area, optionally in one status, in id order.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_tips(
         &self,
         visibility: Visibility,
@@ -166,6 +170,7 @@ impl Store {
     }
 
     /// Verifies a pending tip into a hazard with source `tip_off`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn verify_tip(
         &self,
         tip_id: i64,
@@ -201,6 +206,7 @@ impl Store {
     }
 
     /// Dismisses a pending tip with a reason.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn dismiss_tip(
         &self,
         tip_id: i64,

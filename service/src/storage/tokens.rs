@@ -35,6 +35,7 @@ pub enum TokenError {
 
 impl Store {
     /// Stores a token's hash and scope; grids are created on first use, shops must exist.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_token(&self, token: &NewToken<'_>, now_ms: i64) -> Result<i64, TokenError> {
         let mut tx = self.begin_write().await?;
         for &shop in token.shops {
@@ -81,6 +82,7 @@ impl Store {
     }
 
     /// The live token with this hash, if any.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRecord>, sqlx::Error> {
         sqlx::query_as(
             "SELECT id, role FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
@@ -91,6 +93,7 @@ impl Store {
     }
 
     /// Revokes the token with this id or this printed prefix; answers how many were revoked.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn revoke_token(&self, id_or_prefix: &str, now_ms: i64) -> Result<u64, sqlx::Error> {
         let id: i64 = id_or_prefix.parse().unwrap_or(-1);
         let done = sqlx::query(
