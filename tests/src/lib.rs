@@ -8,17 +8,27 @@
 mod postgres;
 
 use std::io::Write;
-use std::sync::Once;
+use std::sync::{Arc, Once};
+use std::time::{Duration as StdDuration, Instant};
 
+use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use shopcredit_service::auth::mint_token;
+use shopcredit_service::clock::{Clock, SharedClock, ShiftedClock};
 use shopcredit_service::config::Settings;
 use shopcredit_service::domain::role::Role;
 use shopcredit_service::domain::shop::GridCode;
 use shopcredit_service::startup::{open_store, Application};
+use shopcredit_service::state::AppState;
 use shopcredit_service::storage::tokens::NewToken;
 use shopcredit_service::storage::Store;
+use shopcredit_service::sweep::{sweep_once, SweepPass};
+
+/// How long [`TestApp::job`] waits for a job to finish.
+const JOB_PATIENCE: StdDuration = StdDuration::from_secs(10);
+/// Pause between two polls of a job.
+const JOB_POLL: StdDuration = StdDuration::from_millis(20);
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,13 +37,20 @@ pub enum Backend {
     Postgres,
 }
 
-/// A running application and a client for it.
+/// A running application, a client for it, and its clock.
+///
+/// Tests never sleep for the service: they move the app's clock ([`TestApp::advance`]) and run the
+/// sweep themselves ([`TestApp::sweep`]); no sweep runs in the background unless a test asks for one.
 pub struct TestApp {
     pub base_url: String,
     pub client: reqwest::Client,
     pub store: Store,
     pub backend: Backend,
     pub database_url: String,
+    /// The state the handlers share, to run the sweep and jobs on directly.
+    pub state: Arc<AppState>,
+    /// The app's own clock: real time plus an offset that [`TestApp::advance`] moves.
+    pub clock: Arc<ShiftedClock>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -52,6 +69,14 @@ impl Answer {
         self.body["error"]["code"].as_str()
     }
 
+    /// The `Location` header (where a `201` or `202` points); panics when there is none.
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_else(|| panic!("{} without a Location header: {}", self.status, self.text))
+    }
+
     /// The field names of a validation error.
     pub fn error_fields(&self) -> Vec<String> {
         self.body["error"]["fields"]
@@ -68,7 +93,7 @@ impl TestApp {
         Self::spawn_with(backend, |_| {}).await
     }
 
-    /// Like [`TestApp::spawn`], with settings adjusted first (e.g. a short sweep interval).
+    /// Like [`TestApp::spawn`], with settings adjusted first.
     pub async fn spawn_with(
         backend: Backend,
         adjust: impl FnOnce(&mut Settings),
@@ -82,18 +107,23 @@ impl TestApp {
             }
             Backend::Postgres => (postgres::fresh_database().await?, None),
         };
-        Some(Self::start(backend, database_url, dir, adjust).await)
+        let clock = Arc::new(ShiftedClock::new());
+        Some(Self::start(backend, database_url, dir, clock, adjust).await)
     }
 
-    /// A second instance on this app's database, as another replica behind a load balancer.
+    /// A second instance on this app's database, as another replica behind a load balancer. It has
+    /// a clock of its own, set to the same instant as this app's.
     pub async fn replica(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
-        Self::start(self.backend, self.database_url.clone(), None, adjust).await
+        let clock = Arc::new(ShiftedClock::new());
+        clock.set(self.clock.now_ms());
+        Self::start(self.backend, self.database_url.clone(), None, clock, adjust).await
     }
 
     async fn start(
         backend: Backend,
         database_url: String,
         dir: Option<tempfile::TempDir>,
+        clock: Arc<ShiftedClock>,
         adjust: impl FnOnce(&mut Settings),
     ) -> TestApp {
         let settings = Settings {
@@ -105,6 +135,8 @@ impl TestApp {
             max_body_bytes: 64 * 1024,
             // Tests play many residents by sending X-Forwarded-For through "a proxy" on loopback.
             trusted_proxies: vec!["127.0.0.1".to_owned()],
+            // Each test runs the sweep itself, after moving the clock, instead of waiting for it.
+            sweep_interval_secs: 0,
             ..Settings::default()
         };
         let mut settings = settings;
@@ -112,10 +144,12 @@ impl TestApp {
         let store = open_store(&settings)
             .await
             .expect("database opens and migrates");
-        let app = Application::build_with_store(settings, store.clone())
+        let shared: SharedClock = clock.clone();
+        let app = Application::build_with_clock(settings, store.clone(), shared)
             .await
             .expect("app builds");
         let base_url = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state().into_inner();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             base_url,
@@ -123,7 +157,56 @@ impl TestApp {
             store,
             backend,
             database_url,
+            state,
+            clock,
             _dir: dir,
+        }
+    }
+
+    /// The app's current time (what it stamps on records and judges deadlines against).
+    pub fn now(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(self.clock.now_ms()).expect("clock in range")
+    }
+
+    /// Moves this app's clock forward by `by` (backwards when negative); a replica's clock is its
+    /// own and stays where it was.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.clock.advance(by);
+    }
+
+    /// Runs one sweep pass on this app, as the background sweeper would; panics if the pass fails.
+    pub async fn sweep(&self) -> SweepPass {
+        sweep_once(&self.state)
+            .await
+            .unwrap_or_else(|e| panic!("sweep pass failed: {e}"))
+    }
+
+    /// Polls a job (`Location` of a `202 Accepted`, as a path or an absolute URL) as `token` until it
+    /// has `succeeded` or `failed`, and answers its last view.
+    pub async fn job(&self, location: &str, token: &str) -> Value {
+        let path = location.strip_prefix(&self.base_url).unwrap_or(location);
+        assert!(
+            path.starts_with("/v1/jobs/"),
+            "not a job location: {location}"
+        );
+        let started = Instant::now();
+        loop {
+            let answer = self.get(path, Some(token)).await;
+            assert_eq!(answer.status, StatusCode::OK, "GET {path}: {}", answer.text);
+            match answer.body["status"].as_str() {
+                Some("succeeded" | "failed") => return answer.body,
+                Some("queued" | "running") => {}
+                other => panic!(
+                    "job {path} has an unexpected status {other:?}: {}",
+                    answer.text
+                ),
+            }
+            assert!(
+                started.elapsed() < JOB_PATIENCE,
+                "job {path} did not finish within {JOB_PATIENCE:?}; last seen: {}",
+                answer.text
+            );
+            tokio::time::sleep(JOB_POLL).await;
         }
     }
 
@@ -144,7 +227,7 @@ impl TestApp {
                     shops,
                     grids: &grids,
                 },
-                0,
+                self.clock.now_ms(),
             )
             .await
             .expect("token stored");
@@ -218,7 +301,7 @@ impl TestApp {
             .get(&format!("/v1/shops/{shop_id}/checklist"), Some(owner))
             .await;
         assert_eq!(checklist.status, StatusCode::OK, "{}", checklist.text);
-        let next_year = (chrono::Utc::now() + chrono::Duration::days(365))
+        let next_year = (self.now() + chrono::Duration::days(365))
             .format("%Y-%m-%d")
             .to_string();
         checklist.body["items"]
@@ -238,12 +321,13 @@ impl TestApp {
             .collect()
     }
 
-    /// Records a patrol observed at `observed_at` with `findings` (a JSON array) as `token`.
+    /// Records a patrol observed at `observed_at` (take it from [`TestApp::now`]) with `findings`
+    /// (a JSON array) as `token`.
     pub async fn patrol(
         &self,
         token: &str,
         shop_id: i64,
-        observed_at: chrono::DateTime<chrono::Utc>,
+        observed_at: DateTime<Utc>,
         findings: Value,
     ) -> Answer {
         let body = json!({"observed_at": observed_at.to_rfc3339(), "kind": "grid_patrol", "findings": findings});

@@ -1,6 +1,5 @@
 //! Concurrent writers: no "database is locked", nothing lost.
 
-use chrono::Utc;
 use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -16,7 +15,7 @@ async fn fifty_concurrent_self_checks_and_patrols_all_succeed_and_are_all_stored
         .answers(id, &owner, &["exits.evacuation_routes_clear"])
         .await;
     let self_check = json!({"answers": answers});
-    let patrol = json!({"observed_at": Utc::now().to_rfc3339(), "kind": "grid_patrol", "findings": [
+    let patrol = json!({"observed_at": app.now().to_rfc3339(), "kind": "grid_patrol", "findings": [
         {"hazard_type": "fire", "severity": "minor", "description": "消防通道有杂物"}]});
     let requests = (0..50).map(|i| {
         let (app, owner, inspector, self_check, patrol) =

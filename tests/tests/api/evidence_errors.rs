@@ -1,7 +1,7 @@
 //! Every evidence write endpoint against bad input: each case answered in the one envelope with the
 //! expected status (and, for validation, the field named), and nothing stored.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use shopcredit_e2e::{on_both_backends, TestApp};
@@ -32,7 +32,7 @@ async fn world(app: &TestApp) -> World {
     let inspector = app.token(Role::Inspector, &[], &["G01"]).await;
     let far_inspector = app.token(Role::Inspector, &[], &["G09"]).await;
     let regulator = app.token(Role::Regulator, &[], &[]).await;
-    let finding = json!({"observed_at": Utc::now().to_rfc3339(), "kind": "grid_patrol",
+    let finding = json!({"observed_at": app.now().to_rfc3339(), "kind": "grid_patrol",
         "findings": [{"hazard_type": "fire", "severity": "major", "description": "灭火器过期"}]});
     let patrol = app
         .post(
@@ -227,7 +227,7 @@ async fn invalid_self_checks_are_refused_naming_the_items(app: TestApp) {
 async fn invalid_patrols_are_refused(app: TestApp) {
     let w = world(&app).await;
     let path = format!("/v1/shops/{}/patrols", w.shop_id);
-    let now = Utc::now().to_rfc3339();
+    let now = app.now().to_rfc3339();
     let patrol = |f: Value| json!({"observed_at": now, "kind": "grid_patrol", "findings": [f]});
     let finding = json!({"hazard_type": "fire", "severity": "major", "description": "x"});
     let with = |k: &str, v: Value| {
@@ -241,7 +241,7 @@ async fn invalid_patrols_are_refused(app: TestApp) {
             "future observed_at",
             path.clone(),
             Some(&w.inspector),
-            json!({"observed_at": (Utc::now() + Duration::hours(1)).to_rfc3339(), "kind": "grid_patrol", "findings": []}),
+            json!({"observed_at": (app.now() + Duration::hours(1)).to_rfc3339(), "kind": "grid_patrol", "findings": []}),
             S::UNPROCESSABLE_ENTITY,
             Some("observed_at"),
         ),

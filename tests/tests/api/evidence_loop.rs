@@ -27,7 +27,7 @@ async fn the_evidence_loop_runs_from_self_check_to_closed_hazards_with_every_ste
     let mut answers = app
         .answers(id, &owner, &["electrical.wiring_and_sockets"])
         .await;
-    let in_ten_days = (Utc::now() + Duration::hours(8) + Duration::days(10))
+    let in_ten_days = (app.now() + Duration::hours(8) + Duration::days(10))
         .format("%Y-%m-%d")
         .to_string();
     for a in answers.iter_mut() {
@@ -60,7 +60,7 @@ async fn the_evidence_loop_runs_from_self_check_to_closed_hazards_with_every_ste
     assert_eq!(self_hazard["overdue"], false);
 
     // 2. A patrol with a critical finding backdated past its deadline is overdue on arrival.
-    let three_days_ago = (Utc::now() - Duration::days(3)).to_rfc3339();
+    let three_days_ago = (app.now() - Duration::days(3)).to_rfc3339();
     let patrol = app
         .post(
             &format!("/v1/shops/{id}/patrols"),
@@ -133,7 +133,7 @@ async fn the_evidence_loop_runs_from_self_check_to_closed_hazards_with_every_ste
         .post(
             &format!("/v1/shops/{id}/patrols"),
             Some(&inspector),
-            &json!({"observed_at": Utc::now().to_rfc3339(), "kind": "professional_inspection", "findings": []}),
+            &json!({"observed_at": app.now().to_rfc3339(), "kind": "professional_inspection", "findings": []}),
         )
         .await;
     assert_eq!(clean.status, StatusCode::CREATED, "{}", clean.text);
@@ -313,14 +313,14 @@ async fn overdue_and_due_soon_hazards_are_alerts_until_fixed(app: TestApp) {
         .post(
             &format!("/v1/shops/{id}/patrols"),
             Some(&regulator),
-            &patrol(Utc::now() - Duration::days(2), "critical"),
+            &patrol(app.now() - Duration::days(2), "critical"),
         )
         .await;
     let soon = app
         .post(
             &format!("/v1/shops/{id}/patrols"),
             Some(&regulator),
-            &patrol(Utc::now() - Duration::hours(2), "critical"),
+            &patrol(app.now() - Duration::hours(2), "critical"),
         )
         .await;
     let alerts = app
