@@ -1,8 +1,9 @@
 //! Enforcement: the escalation ladder, cases opened and closed by the rules, owner notices, the event
 //! feed, and two replicas sweeping one database without doubling anything.
+//!
+//! No test waits for the background sweep: each records its evidence, then runs sweep passes itself.
 
-use std::future::Future;
-use std::time::{Duration as StdDuration, Instant};
+use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use futures_util::future::join_all;
@@ -10,25 +11,6 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use shopcredit_e2e::{Backend, TestApp};
 use shopcredit_service::domain::role::Role;
-
-/// Polls `check` until it answers `Some`, for at most `secs` seconds.
-async fn eventually<T, F: Future<Output = Option<T>>>(
-    secs: u64,
-    what: &str,
-    mut check: impl FnMut() -> F,
-) -> T {
-    let started = Instant::now();
-    loop {
-        if let Some(found) = check().await {
-            return found;
-        }
-        assert!(
-            started.elapsed() < StdDuration::from_secs(secs),
-            "{what}: not within {secs} s"
-        );
-        tokio::time::sleep(StdDuration::from_millis(200)).await;
-    }
-}
 
 struct Shop {
     id: i64,
@@ -90,7 +72,7 @@ async fn cases_of(app: &TestApp, regulator: &str, shop_id: i64) -> Vec<Value> {
 }
 
 async fn a_hazard_climbs_every_rung_into_a_case_that_closes_itself_once_fixed(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |s| s.sweep_interval_secs = 1).await else {
+    let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
     let admin = app.admin().await;
@@ -100,17 +82,19 @@ async fn a_hazard_climbs_every_rung_into_a_case_that_closes_itself_once_fixed(ba
         .patrol(
             &s.inspector,
             s.id,
-            Utc::now() - Duration::days(16),
+            app.now() - Duration::days(16),
             critical(),
         )
         .await;
     let hazard = patrol.body["hazards"][0].clone();
     let hazard_id = hazard["id"].as_i64().unwrap();
 
-    let case = eventually(20, "a case is opened", || async {
-        cases_of(&app, &regulator, s.id).await.into_iter().next()
-    })
-    .await;
+    app.sweep().await;
+    let case = cases_of(&app, &regulator, s.id)
+        .await
+        .into_iter()
+        .next()
+        .expect("a case is opened");
     assert_eq!(case["status"], "open");
     assert_eq!(case["reason"], "unfixed_past_referral");
     assert_eq!(case["severity_rank"], 3);
@@ -189,7 +173,7 @@ async fn a_hazard_climbs_every_rung_into_a_case_that_closes_itself_once_fixed(ba
     assert_eq!(summons.status, StatusCode::CREATED, "{}", summons.text);
     assert_eq!(summons.body["actions"][0]["pending"], true);
     fix(&app, &s, hazard_id).await;
-    tokio::time::sleep(StdDuration::from_secs(3)).await;
+    app.sweep().await;
     assert_eq!(
         cases_of(&app, &regulator, s.id).await[0]["status"],
         "open",
@@ -201,13 +185,12 @@ async fn a_hazard_climbs_every_rung_into_a_case_that_closes_itself_once_fixed(ba
         &json!({"kind": "summons_held", "note": "已约谈"}),
     )
     .await;
-    let closed = eventually(20, "the case closes by itself", || async {
-        cases_of(&app, &regulator, s.id)
-            .await
-            .into_iter()
-            .find(|c| c["status"] == "closed")
-    })
-    .await;
+    app.sweep().await;
+    let closed = cases_of(&app, &regulator, s.id)
+        .await
+        .into_iter()
+        .find(|c| c["status"] == "closed")
+        .expect("the case closes by itself");
     assert_eq!(closed["outcome"], "fixed");
     let feed = app.get("/v1/events?limit=200", Some(&regulator)).await;
     let types: Vec<&str> = feed.body["items"]
@@ -236,7 +219,7 @@ async fn a_hazard_climbs_every_rung_into_a_case_that_closes_itself_once_fixed(ba
 }
 
 async fn a_shop_turning_red_three_times_in_ninety_days_gets_a_case(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |s| s.sweep_interval_secs = 1).await else {
+    let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
     let admin = app.admin().await;
@@ -247,7 +230,7 @@ async fn a_shop_turning_red_three_times_in_ninety_days_gets_a_case(backend: Back
             .patrol(
                 &s.inspector,
                 s.id,
-                Utc::now() - Duration::days(2),
+                app.now() - Duration::days(2),
                 critical(),
             )
             .await;
@@ -263,7 +246,7 @@ async fn a_shop_turning_red_three_times_in_ninety_days_gets_a_case(backend: Back
                 round + 1
             );
             fix(&app, &s, patrol.body["hazards"][0]["id"].as_i64().unwrap()).await;
-            app.patrol(&s.inspector, s.id, Utc::now(), json!([])).await;
+            app.patrol(&s.inspector, s.id, app.now(), json!([])).await;
             assert_ne!(
                 app.score(&s.owner, s.id).await["colour"],
                 "red",
@@ -271,10 +254,12 @@ async fn a_shop_turning_red_three_times_in_ninety_days_gets_a_case(backend: Back
             );
         }
     }
-    let case = eventually(20, "a repeated-red case", || async {
-        cases_of(&app, &regulator, s.id).await.into_iter().next()
-    })
-    .await;
+    app.sweep().await;
+    let case = cases_of(&app, &regulator, s.id)
+        .await
+        .into_iter()
+        .next()
+        .expect("a repeated-red case");
     assert_eq!(case["reason"], "repeated_red");
     assert_eq!(case["status"], "open");
 }
@@ -303,8 +288,7 @@ async fn postgres_a_shop_turning_red_three_times_in_ninety_days_gets_a_case() {
 /// case exists exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_replicas_on_one_postgres_take_each_step_notice_and_case_exactly_once() {
-    let Some(first) = TestApp::spawn_with(Backend::Postgres, |s| s.sweep_interval_secs = 0).await
-    else {
+    let Some(first) = TestApp::spawn(Backend::Postgres).await else {
         return;
     };
     let admin = first.admin().await;
@@ -316,26 +300,29 @@ async fn two_replicas_on_one_postgres_take_each_step_notice_and_case_exactly_onc
             .await;
         let id = shop["id"].as_i64().unwrap();
         first
-            .patrol(&inspector, id, Utc::now() - Duration::days(16), critical())
+            .patrol(&inspector, id, first.now() - Duration::days(16), critical())
             .await;
         shops.push(id);
     }
-    // Both replicas start sweeping only now, together, over the same backlog.
-    let a = first.replica(|s| s.sweep_interval_secs = 1).await;
-    let b = first.replica(|s| s.sweep_interval_secs = 1).await;
-    for &id in &shops {
-        eventually(30, "every shop gets its case", || async {
-            let (_, _, cases) = a.store.enforcement_counts(id).await.unwrap();
-            (cases > 0).then_some(())
-        })
-        .await;
+    // Both replicas sweep only now, together, over the same backlog, several passes each.
+    let a = first.replica(|_| {}).await;
+    let b = first.replica(|_| {}).await;
+    let (mut steps_taken, mut cases_opened) = (0, 0);
+    for _ in 0..3 {
+        let (pass_a, pass_b) = tokio::join!(a.sweep(), b.sweep());
+        steps_taken += pass_a.steps_taken + pass_b.steps_taken;
+        cases_opened += pass_a.cases_opened + pass_b.cases_opened;
     }
-    tokio::time::sleep(StdDuration::from_secs(3)).await;
     for &id in &shops {
         let (steps, notices, cases) = b.store.enforcement_counts(id).await.unwrap();
         // 4 rungs; notices: 4 rungs + the colour change + the case.
         assert_eq!((steps, notices, cases), (4, 6, 1), "shop {id}");
     }
+    assert_eq!(
+        (steps_taken, cases_opened),
+        (4 * shops.len(), shops.len()),
+        "the passes report each rung and case once"
+    );
 }
 
 /// A follower paging the feed while writers change colours concurrently sees every event once, in
@@ -360,7 +347,7 @@ async fn the_feed_has_no_gaps_under_concurrent_writes(backend: Backend) {
             let (app, inspector) = (&app, &inspector);
             (0..3).map(move |k| async move {
                 let findings = if k % 2 == 0 { critical() } else { json!([]) };
-                app.patrol(inspector, id, Utc::now() - Duration::days(2), findings)
+                app.patrol(inspector, id, app.now() - Duration::days(2), findings)
                     .await;
             })
         });

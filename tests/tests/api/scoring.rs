@@ -1,13 +1,12 @@
 //! Scores and colours through the API: the evidence loop moves the code, the path to green keeps
 //! its promises, the sweep catches deadlines nobody asked about, and past scores recompute exactly.
 
-use std::time::{Duration as StdDuration, Instant};
-
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use shopcredit_e2e::{on_both_backends, Backend, TestApp};
 use shopcredit_service::domain::role::Role;
+use shopcredit_service::domain::score::Colour;
 
 struct Shop {
     id: i64,
@@ -30,9 +29,9 @@ async fn established_shop(app: &TestApp, admin: &str) -> Shop {
         )
         .await;
     assert_eq!(check.status, StatusCode::CREATED, "{}", check.text);
-    app.patrol(&inspector, id, Utc::now() - Duration::days(20), json!([]))
+    app.patrol(&inspector, id, app.now() - Duration::days(20), json!([]))
         .await;
-    app.patrol(&inspector, id, Utc::now() - Duration::days(1), json!([]))
+    app.patrol(&inspector, id, app.now() - Duration::days(1), json!([]))
         .await;
     let code = shop["code"].as_str().unwrap();
     app.post_as_client(
@@ -85,7 +84,7 @@ async fn the_loop_turns_a_shop_red_and_only_a_verified_fix_and_reinspection_brin
         .patrol(
             &shop.inspector,
             shop.id,
-            Utc::now() - Duration::days(3),
+            app.now() - Duration::days(3),
             critical_exit(),
         )
         .await;
@@ -125,7 +124,7 @@ async fn the_loop_turns_a_shop_red_and_only_a_verified_fix_and_reinspection_brin
         "not green before a re-inspection"
     );
 
-    app.patrol(&shop.inspector, shop.id, Utc::now(), json!([]))
+    app.patrol(&shop.inspector, shop.id, app.now(), json!([]))
         .await;
     let back = app.score(&shop.owner, shop.id).await;
     assert_eq!(back["colour"], "green", "{back}");
@@ -169,14 +168,14 @@ async fn following_the_path_to_green_ends_green_with_the_promised_scores(app: Te
     app.patrol(
         &shop.inspector,
         shop.id,
-        Utc::now() - Duration::days(4),
+        app.now() - Duration::days(4),
         critical_exit(),
     )
     .await;
     app.patrol(
         &shop.inspector,
         shop.id,
-        Utc::now() - Duration::days(5),
+        app.now() - Duration::days(5),
         json!([{"hazard_type": "electrical", "severity": "major", "description": "电线裸露"}]),
     )
     .await;
@@ -193,7 +192,7 @@ async fn following_the_path_to_green_ends_green_with_the_promised_scores(app: Te
         match step["action"].as_str().unwrap() {
             "verify_fix" => fix(&app, &shop, step["hazard_id"].as_i64().unwrap()).await,
             "clean_reinspection" => {
-                app.patrol(&shop.inspector, shop.id, Utc::now(), json!([]))
+                app.patrol(&shop.inspector, shop.id, app.now(), json!([]))
                     .await;
             }
             "submit_self_check" => {
@@ -222,7 +221,7 @@ async fn a_past_score_recomputes_to_exactly_the_snapshot_stored_then(app: TestAp
     app.patrol(
         &shop.inspector,
         shop.id,
-        Utc::now() - Duration::days(2),
+        app.now() - Duration::days(2),
         critical_exit(),
     )
     .await;
@@ -238,7 +237,7 @@ async fn a_past_score_recomputes_to_exactly_the_snapshot_stored_then(app: TestAp
     app.patrol(
         &shop.inspector,
         shop.id,
-        Utc::now() - Duration::days(10),
+        app.now() - Duration::days(10),
         json!([{"hazard_type": "gas", "severity": "critical", "description": "软管老化"}]),
     )
     .await;
@@ -313,32 +312,35 @@ async fn a_policy_is_validated_backtested_and_adopted_by_regulators_only(app: Te
         refused.text
     );
 
-    let backtest = app
+    let queued = app
         .post(
             "/v1/policies/strict-1/backtest",
             Some(&regulator),
             &json!({}),
         )
         .await;
-    assert_eq!(backtest.status, StatusCode::OK, "{}", backtest.text);
-    assert_eq!(backtest.body["shops"], 1);
-    assert_eq!(
-        backtest.body["green"], 0,
-        "nobody reaches 990: {}",
-        backtest.text
-    );
-    assert_eq!(backtest.body["colour_changes"], 1);
+    assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.text);
+    let backtest = app.job(queued.location(), &regulator).await;
+    assert_eq!(backtest["status"], "succeeded", "{backtest}");
+    assert_eq!(backtest["kind"], "backtest_policy");
+    let result = &backtest["result"];
+    assert_eq!(result["shops"], 1);
+    assert_eq!(result["green"], 0, "nobody reaches 990: {backtest}");
+    assert_eq!(result["colour_changes"], 1);
     assert_eq!(
         app.score(&shop.owner, shop.id).await["colour"],
         "green",
         "a back-test adopts nothing"
     );
 
-    let adopted = app
+    let queued = app
         .post("/v1/policies/strict-1/adopt", Some(&regulator), &json!({}))
         .await;
-    assert_eq!(adopted.status, StatusCode::OK, "{}", adopted.text);
-    assert_eq!(adopted.body["rescored"]["shops"], 1);
+    assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.text);
+    let adopted = app.job(queued.location(), &regulator).await;
+    assert_eq!(adopted["status"], "succeeded", "{adopted}");
+    assert_eq!(adopted["kind"], "adopt_policy");
+    assert_eq!(adopted["result"]["rescored"]["shops"], 1);
     let after = app.score(&shop.owner, shop.id).await;
     assert_eq!(after["policy_version"], "strict-1");
     assert_ne!(after["colour"], "green");
@@ -367,7 +369,7 @@ async fn the_public_view_shows_colour_score_and_last_inspection(app: TestApp) {
     assert!(fresh.body["score"].is_i64());
     assert!(fresh.body["last_inspection_at"].is_null());
     let inspector = app.token(Role::Inspector, &[], &["G01"]).await;
-    let observed = Utc::now() - Duration::days(2);
+    let observed = app.now() - Duration::days(2);
     app.patrol(
         &inspector,
         shop["id"].as_i64().unwrap(),
@@ -397,32 +399,24 @@ on_both_backends!(
 /// A finding whose deadline passes while nobody calls the API turns the stored colour red within one
 /// sweep interval.
 async fn deadline_passing_unobserved(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |s| s.sweep_interval_secs = 1).await else {
+    let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
     let admin = app.admin().await;
     let shop = established_shop(&app, &admin).await;
     // Critical deadline is 24 h after observation: observed 24 h minus 3 s ago, it falls due in 3 s.
-    let observed = Utc::now() - Duration::hours(24) + Duration::seconds(3);
+    let observed = app.now() - Duration::hours(24) + Duration::seconds(3);
     let patrol = app
         .patrol(&shop.inspector, shop.id, observed, critical_exit())
         .await;
     assert_eq!(patrol.body["hazards"][0]["overdue"], false);
     let stored = app.store.current_score(shop.id).await.unwrap().unwrap();
-    assert_ne!(stored.colour, "red");
-    let started = Instant::now();
-    loop {
-        let stored = app.store.current_score(shop.id).await.unwrap().unwrap();
-        if stored.colour == "red" {
-            break;
-        }
-        assert!(
-            started.elapsed() < StdDuration::from_secs(30),
-            "still {} after 30 s",
-            stored.colour
-        );
-        tokio::time::sleep(StdDuration::from_millis(200)).await;
-    }
+    assert_ne!(stored.colour, Colour::Red);
+    // The deadline passes, then one sweep interval.
+    app.advance(Duration::seconds(3) + Duration::seconds(60));
+    app.sweep().await;
+    let stored = app.store.current_score(shop.id).await.unwrap().unwrap();
+    assert_eq!(stored.colour, Colour::Red, "red after one sweep");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
