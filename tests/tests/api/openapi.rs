@@ -1,6 +1,9 @@
 //! The committed OpenAPI document is what the code generates, and it is what the server serves.
 
+use std::collections::BTreeSet;
+
 use reqwest::{Method, StatusCode};
+use serde_json::Value;
 use shopcredit_e2e::{on_both_backends, TestApp};
 
 const COMMITTED: &str = include_str!("../../../openapi/openapi.json");
@@ -27,6 +30,182 @@ fn the_document_is_openapi_3_1_and_every_operation_has_responses() {
             );
         }
     }
+}
+
+/// Field and parameter names that hold enumerated values wherever they appear.
+const ENUMERATED: &[&str] = &[
+    "status",
+    "kind",
+    "reason",
+    "severity",
+    "colour",
+    "source",
+    "step",
+    "type",
+    "role",
+    "hazard_type",
+    "outcome",
+];
+
+/// Where a name from [`ENUMERATED`] is free text, by (schema or path containing, field): why a
+/// dispute was opened, a tip dismissed or a fix rejected, and how a case ended are a person's words.
+const FREE_TEXT: &[(&str, &str)] = &[
+    ("dispute", "reason"),
+    ("tip", "reason"),
+    ("verification", "reason"),
+    ("case", "outcome"),
+];
+
+fn is_free_text(context: &str, field: &str) -> bool {
+    let context = context.to_lowercase();
+    FREE_TEXT
+        .iter()
+        .any(|&(within, name)| name == field && context.contains(within))
+}
+
+/// A schema that admits any string: `type: string` (nullable or not) with no `enum`, `const` or
+/// `$ref` to narrow it.
+fn is_bare_string(schema: &Value) -> bool {
+    let Some(schema) = schema.as_object() else {
+        return false;
+    };
+    if ["$ref", "enum", "const"]
+        .iter()
+        .any(|k| schema.contains_key(*k))
+    {
+        return false;
+    }
+    match schema.get("type") {
+        Some(Value::String(t)) => t == "string",
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+        _ => false,
+    }
+}
+
+/// Walks a schema (properties, items, compositions) and records every enumerated field that is a
+/// bare string. `context` names the component or operation it belongs to, `at` where inside.
+fn walk(schema: &Value, context: &str, at: &str, offenders: &mut BTreeSet<String>) {
+    let Some(object) = schema.as_object() else {
+        return;
+    };
+    if let Some(properties) = object.get("properties").and_then(Value::as_object) {
+        for (name, property) in properties {
+            let here = format!("{at}.{name}");
+            if ENUMERATED.contains(&name.as_str())
+                && !is_free_text(context, name)
+                && is_bare_string(property)
+            {
+                offenders.insert(here.clone());
+            }
+            walk(property, context, &here, offenders);
+        }
+    }
+    for key in ["items", "additionalProperties", "not"] {
+        if let Some(inner) = object.get(key) {
+            walk(inner, context, &format!("{at}[]"), offenders);
+        }
+    }
+    for key in ["allOf", "oneOf", "anyOf", "prefixItems"] {
+        for inner in object
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            walk(inner, context, at, offenders);
+        }
+    }
+}
+
+/// Every enumerated field or parameter of `doc` that is a bare string.
+fn bare_enumerated_fields(doc: &Value) -> BTreeSet<String> {
+    let mut offenders = BTreeSet::new();
+    for (name, schema) in doc["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
+        walk(schema, name, name, &mut offenders);
+    }
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        let shared = item.get("parameters");
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if !op.is_object() || method == "parameters" {
+                continue;
+            }
+            let context = format!("{} {path}", method.to_uppercase());
+            let parameters = op.get("parameters").into_iter().chain(shared);
+            for parameter in parameters.filter_map(Value::as_array).flatten() {
+                let name = parameter["name"].as_str().unwrap_or_default();
+                let here = format!("{context} parameter {name}");
+                if ENUMERATED.contains(&name)
+                    && !is_free_text(&context, name)
+                    && is_bare_string(&parameter["schema"])
+                {
+                    offenders.insert(here.clone());
+                }
+                walk(&parameter["schema"], &context, &here, &mut offenders);
+            }
+            let bodies = op["requestBody"]["content"]
+                .as_object()
+                .into_iter()
+                .flatten();
+            for (media, content) in bodies {
+                let here = format!("{context} request {media}");
+                walk(&content["schema"], &context, &here, &mut offenders);
+            }
+            for (status, response) in op["responses"].as_object().into_iter().flatten() {
+                for (media, content) in response["content"].as_object().into_iter().flatten() {
+                    let here = format!("{context} {status} {media}");
+                    walk(&content["schema"], &context, &here, &mut offenders);
+                }
+            }
+        }
+    }
+    offenders
+}
+
+#[test]
+fn every_enumerated_field_is_an_enum_in_the_document() {
+    let doc: Value = serde_json::from_str(&shopcredit_service::openapi::document_json()).unwrap();
+    let offenders = bare_enumerated_fields(&doc);
+    assert!(
+        offenders.is_empty(),
+        "{} enumerated fields are bare strings in the OpenAPI document (give each an enum):\n  {}",
+        offenders.len(),
+        offenders.into_iter().collect::<Vec<_>>().join("\n  ")
+    );
+}
+
+#[test]
+fn the_enum_check_finds_bare_strings_wherever_they_hide() {
+    let doc = serde_json::json!({
+        "components": {"schemas": {
+            "Good": {"type": "object", "properties": {
+                "status": {"$ref": "#/components/schemas/Status"},
+                "kind": {"type": "string", "enum": ["a", "b"]},
+                "colour": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Colour"}]},
+                "name": {"type": "string"}}},
+            "DisputeView": {"type": "object", "properties": {"reason": {"type": "string"}}},
+            "Bad": {"type": "object", "properties": {
+                "severity": {"type": ["string", "null"]},
+                "items": {"type": "array", "items": {"allOf": [{"type": "object",
+                    "properties": {"step": {"type": "string"}}}]}}}}}},
+        "paths": {"/v1/things": {"get": {
+            "parameters": [{"name": "status", "in": "query", "schema": {"type": "string"}}],
+            "responses": {"200": {"content": {"application/json": {"schema": {
+                "type": "object", "properties": {"role": {"type": "string"}}}}}}}}}}
+    });
+    let found: Vec<String> = bare_enumerated_fields(&doc).into_iter().collect();
+    assert_eq!(
+        found,
+        vec![
+            "Bad.items[].step",
+            "Bad.severity",
+            "GET /v1/things 200 application/json.role",
+            "GET /v1/things parameter status",
+        ]
+    );
 }
 
 async fn every_documented_route_is_served(app: TestApp) {
