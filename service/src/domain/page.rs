@@ -29,13 +29,8 @@ impl Cursor {
     }
 
     pub fn parse(value: &str) -> Result<Self, Invalid> {
-        let invalid = || Invalid::new("not a cursor returned by this list");
-        let bytes = URL_SAFE_NO_PAD
-            .decode(value.trim())
-            .map_err(|_| invalid())?;
-        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-        let id = text.strip_prefix("v1:").ok_or_else(invalid)?;
-        id.parse::<i64>().map(Self).map_err(|_| invalid())
+        let id = decode(value, "v1:")?;
+        id.parse::<i64>().map(Self).map_err(|_| not_a_cursor())
     }
 }
 
@@ -149,16 +144,27 @@ impl RankCursor {
     }
 
     pub fn parse(value: &str) -> Result<Self, Invalid> {
-        let invalid = || Invalid::new("not a cursor returned by this list");
-        let bytes = URL_SAFE_NO_PAD
-            .decode(value.trim())
-            .map_err(|_| invalid())?;
-        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-        let rest = text.strip_prefix("r1:").ok_or_else(invalid)?;
-        let (rank, id) = rest.split_once(':').ok_or_else(invalid)?;
+        let rest = decode(value, "r1:")?;
+        let (rank, id) = rest.split_once(':').ok_or_else(not_a_cursor)?;
         Ok(Self {
-            rank: rank.parse().map_err(|_| invalid())?,
-            id: id.parse().map_err(|_| invalid())?,
+            rank: rank.parse().map_err(|_| not_a_cursor())?,
+            id: id.parse().map_err(|_| not_a_cursor())?,
         })
     }
+}
+
+fn not_a_cursor() -> Invalid {
+    Invalid::new("not a cursor returned by this list")
+}
+
+/// The text of an opaque cursor after its version prefix (cursors are versioned so their format
+/// can change without old ones being misread).
+fn decode(value: &str, prefix: &str) -> Result<String, Invalid> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(value.trim())
+        .map_err(|_| not_a_cursor())?;
+    let text = String::from_utf8(bytes).map_err(|_| not_a_cursor())?;
+    text.strip_prefix(prefix)
+        .map(str::to_owned)
+        .ok_or_else(not_a_cursor)
 }

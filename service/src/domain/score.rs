@@ -18,86 +18,57 @@ text_enum!(
 
 mirror_enum!(Colour, scoring::Colour, [Green, Yellow, Red]);
 
-text_enum!(
-    /// A characteristic of the scorecard.
-    pub enum CharacteristicId("characteristic") {
-        OverdueCriticalHazards => "overdue_critical_hazards",
-        OverdueMajorHazards => "overdue_major_hazards",
-        OverdueMinorHazards => "overdue_minor_hazards",
-        DaysOverdue => "days_overdue",
-        OpenHazards => "open_hazards",
-        PastViolations => "past_violations",
-        SelfCheckHonesty => "self_check_honesty",
-        VerifiedTipOffs => "verified_tip_offs",
-        RectificationTimeliness => "rectification_timeliness",
-        SelfCheckDiligence => "self_check_diligence",
-        PublicRating => "public_rating",
-        CleanPatrols => "clean_patrols",
-        Tenure => "tenure",
-    }
-);
+/// Calls `$then!` with the scorecard's characteristics, each `Variant => "stable_name",`, so the
+/// two vocabularies built on them (characteristics and reason codes) list them once.
+macro_rules! with_characteristics {
+    ($then:ident) => {
+        $then! {
+            OverdueCriticalHazards => "overdue_critical_hazards",
+            OverdueMajorHazards => "overdue_major_hazards",
+            OverdueMinorHazards => "overdue_minor_hazards",
+            DaysOverdue => "days_overdue",
+            OpenHazards => "open_hazards",
+            PastViolations => "past_violations",
+            SelfCheckHonesty => "self_check_honesty",
+            VerifiedTipOffs => "verified_tip_offs",
+            RectificationTimeliness => "rectification_timeliness",
+            SelfCheckDiligence => "self_check_diligence",
+            PublicRating => "public_rating",
+            CleanPatrols => "clean_patrols",
+            Tenure => "tenure",
+        }
+    };
+}
 
-mirror_enum!(
-    CharacteristicId,
-    scoring::CharacteristicId,
-    [
-        OverdueCriticalHazards,
-        OverdueMajorHazards,
-        OverdueMinorHazards,
-        DaysOverdue,
-        OpenHazards,
-        PastViolations,
-        SelfCheckHonesty,
-        VerifiedTipOffs,
-        RectificationTimeliness,
-        SelfCheckDiligence,
-        PublicRating,
-        CleanPatrols,
-        Tenure,
-    ]
-);
+macro_rules! characteristic_ids {
+    ($($variant:ident => $text:literal,)+) => {
+        text_enum!(
+            /// A characteristic of the scorecard.
+            pub enum CharacteristicId("characteristic") { $($variant => $text,)+ }
+        );
+        mirror_enum!(CharacteristicId, scoring::CharacteristicId, [$($variant),+]);
+    };
+}
+with_characteristics!(characteristic_ids);
 
-text_enum!(
-    /// Why a score is not higher: one code per characteristic, plus the provisional notice.
-    pub enum ReasonCode("reason code") {
-        OverdueCriticalHazards => "overdue_critical_hazards",
-        OverdueMajorHazards => "overdue_major_hazards",
-        OverdueMinorHazards => "overdue_minor_hazards",
-        DaysOverdue => "days_overdue",
-        OpenHazards => "open_hazards",
-        PastViolations => "past_violations",
-        SelfCheckHonesty => "self_check_honesty",
-        VerifiedTipOffs => "verified_tip_offs",
-        RectificationTimeliness => "rectification_timeliness",
-        SelfCheckDiligence => "self_check_diligence",
-        PublicRating => "public_rating",
-        CleanPatrols => "clean_patrols",
-        Tenure => "tenure",
-        /// A new shop with little evidence: the code is provisional.
-        ProvisionalLittleEvidence => "provisional_little_evidence",
-    }
-);
-
-mirror_enum!(
-    ReasonCode,
-    scoring::ReasonCode,
-    [
-        OverdueCriticalHazards,
-        OverdueMajorHazards,
-        OverdueMinorHazards,
-        DaysOverdue,
-        OpenHazards,
-        PastViolations,
-        SelfCheckHonesty,
-        VerifiedTipOffs,
-        RectificationTimeliness,
-        SelfCheckDiligence,
-        PublicRating,
-        CleanPatrols,
-        Tenure,
-        ProvisionalLittleEvidence,
-    ]
-);
+macro_rules! reason_codes {
+    ($($variant:ident => $text:literal,)+) => {
+        text_enum!(
+            /// Why a score is not higher: one code per characteristic, plus the provisional notice
+            /// (`provisional_little_evidence`: a new shop with little evidence).
+            pub enum ReasonCode("reason code") {
+                $($variant => $text,)+
+                ProvisionalLittleEvidence => "provisional_little_evidence",
+            }
+        );
+        mirror_enum!(
+            ReasonCode,
+            scoring::ReasonCode,
+            [$($variant,)+ ProvisionalLittleEvidence]
+        );
+    };
+}
+with_characteristics!(reason_codes);
 
 text_enum!(
     /// The rule that decided a colour.

@@ -3,7 +3,11 @@
 
 use std::net::IpAddr;
 
-use actix_web::HttpRequest;
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
 
 use crate::auth::Principal;
 use crate::domain::role::Role;
@@ -17,16 +21,41 @@ use crate::storage::shops::ShopRecord;
 
 /// The shop with `id` if the caller may see it, else 404 (existence is not leaked).
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn visible_shop(
-    state: &AppState,
-    who: &Principal,
-    id: i64,
-) -> Result<ShopRecord, ApiError> {
+async fn visible_shop(state: &AppState, who: &Principal, id: i64) -> Result<ShopRecord, ApiError> {
     state
         .store
         .shop(id, who.visibility())
         .await?
         .ok_or(ApiError::NotFound("shop"))
+}
+
+/// The shop named by the route's `{id}` and the caller who may see it: routes on one shop take this
+/// instead of finding the shop themselves. A shop the caller may not see is 404 (not leaked); a
+/// path id that is not a number names nothing, so 404 as well.
+pub struct ShopInView {
+    pub shop: ShopRecord,
+    pub who: Principal,
+}
+
+impl FromRequest for ShopInView {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let id = req
+            .match_info()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok());
+        let principal = Principal::from_request(req, payload);
+        Box::pin(async move {
+            let who = principal.await?;
+            let state = state.ok_or_else(|| ApiError::invariant("application state missing"))?;
+            let id = id.ok_or(ApiError::NotFound("shop"))?;
+            let shop = visible_shop(&state, &who, id).await?;
+            Ok(Self { shop, who })
+        })
+    }
 }
 
 /// The hazard with `id` if the caller may see its shop, else 404.

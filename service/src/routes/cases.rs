@@ -9,6 +9,7 @@ use validator::{Validate, ValidationError};
 use super::access::actor;
 use super::enforcement::NoticeView;
 use super::hazard_views::HazardView;
+use super::responses::DistrictOnly;
 use super::{rfc3339, Paged};
 use crate::auth::{Authorized, DistrictStaff};
 use crate::domain::enforcement::{
@@ -176,15 +177,15 @@ async fn case_view(state: &AppState, case: CaseRecord) -> Result<CaseView, ApiEr
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CaseListQuery {
+    pub cursor: Option<String>,
+    #[validate(range(min = 1))]
+    #[param(minimum = 1)]
+    pub limit: Option<u32>,
     #[validate(custom(function = "valid_choice"))]
     #[param(value_type = Option<CaseStatus>)]
     pub status: Option<Choice<CaseStatus>>,
     #[validate(custom(function = "valid_grid"))]
     pub grid: Option<String>,
-    pub cursor: Option<String>,
-    #[validate(range(min = 1))]
-    #[param(minimum = 1)]
-    pub limit: Option<u32>,
 }
 
 /// The enforcement queue (regulators, admins): worst hazard first, then oldest case.
@@ -194,9 +195,8 @@ pub struct CaseListQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of cases", body = Paged<CaseView>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 403, description = "Regulators only", body = ErrorEnvelope),
         (status = 422, description = "Invalid filter or cursor", body = ErrorEnvelope),
+        DistrictOnly,
     )
 )]
 #[get("/v1/enforcement/cases")]
@@ -237,9 +237,8 @@ pub async fn list_cases(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The case", body = CaseView),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 403, description = "Regulators only", body = ErrorEnvelope),
         (status = 404, description = "No such case", body = ErrorEnvelope),
+        DistrictOnly,
     )
 )]
 #[get("/v1/enforcement/cases/{id}")]
@@ -294,11 +293,10 @@ impl From<CaseError> for ApiError {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Recorded; the case as it now stands", body = CaseView),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 403, description = "Regulators only", body = ErrorEnvelope),
         (status = 404, description = "No such case", body = ErrorEnvelope),
         (status = 409, description = "The case is closed", body = ErrorEnvelope),
         (status = 422, description = "Invalid fields", body = ErrorEnvelope),
+        DistrictOnly,
     )
 )]
 #[post("/v1/enforcement/cases/{id}/actions")]

@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::access::{actor, visible_shop};
+use super::access::{actor, ShopInView};
+use super::responses::{DistrictOnly, ShopScoped};
 use super::{rfc3339, Paged};
-use crate::auth::{Authorized, DistrictStaff, Principal};
+use crate::auth::{Authorized, DistrictStaff};
 use crate::domain::dispute::{DisputeOutcome, DisputeStatus, DisputeTarget};
 use crate::domain::page::PageRequest;
 use crate::domain::role::Role;
@@ -86,22 +87,19 @@ impl From<DisputeError> for ApiError {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Opened", body = DisputeView),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 403, description = "Only the owner disputes", body = ErrorEnvelope),
-        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
         (status = 409, description = "Already disputed", body = ErrorEnvelope),
         (status = 422, description = "Invalid fields, or a target that is not this shop's", body = ErrorEnvelope),
+        ShopScoped,
     )
 )]
 #[post("/v1/shops/{id}/disputes")]
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn open_dispute(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    ShopInView { shop, who }: ShopInView,
     ValidJson(body): ValidJson<DisputeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let shop = visible_shop(&state, &who, id.into_inner()).await?;
     who.require(&[Role::Owner])?;
     let target = body.target.get("target")?;
     let record = state
@@ -123,13 +121,13 @@ pub async fn open_dispute(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DisputeListQuery {
-    #[validate(custom(function = "valid_choice"))]
-    #[param(value_type = Option<DisputeStatus>)]
-    pub status: Option<Choice<DisputeStatus>>,
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
     pub limit: Option<u32>,
+    #[validate(custom(function = "valid_choice"))]
+    #[param(value_type = Option<DisputeStatus>)]
+    pub status: Option<Choice<DisputeStatus>>,
 }
 
 fn status_filter(query: &DisputeListQuery) -> Result<Option<DisputeStatus>, ApiError> {
@@ -143,19 +141,16 @@ fn status_filter(query: &DisputeListQuery) -> Result<Option<DisputeStatus>, ApiE
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of disputes", body = Paged<DisputeView>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
+        ShopScoped,
     )
 )]
 #[get("/v1/shops/{id}/disputes")]
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_shop_disputes(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    ShopInView { shop, who: _ }: ShopInView,
     ValidQuery(query): ValidQuery<DisputeListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let shop = visible_shop(&state, &who, id.into_inner()).await?;
     let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
     let records = state
         .store
@@ -171,8 +166,7 @@ pub async fn list_shop_disputes(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of disputes", body = Paged<DisputeView>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 403, description = "Regulators only", body = ErrorEnvelope),
+        DistrictOnly,
     )
 )]
 #[get("/v1/disputes")]
@@ -211,11 +205,10 @@ pub struct ResolveDisputeRequest {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Resolved", body = DisputeView),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 403, description = "Regulators only", body = ErrorEnvelope),
         (status = 404, description = "No such dispute", body = ErrorEnvelope),
         (status = 409, description = "Already resolved", body = ErrorEnvelope),
         (status = 422, description = "Invalid fields", body = ErrorEnvelope),
+        DistrictOnly,
     )
 )]
 #[post("/v1/disputes/{id}/resolve")]

@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::access::visible_shop;
+use super::access::ShopInView;
+use super::responses::{DistrictOnly, ShopScoped};
 use super::{rfc3339, stored_json, PageQuery, Paged};
-use crate::auth::{Authorized, DistrictStaff, Principal};
+use crate::auth::{Authorized, DistrictStaff};
 use crate::domain::enforcement::{FeedKind, NoticeKind};
 use crate::domain::page::{Limit, PageRequest};
 use crate::error::{ApiError, ErrorEnvelope};
@@ -46,19 +47,16 @@ impl From<NoticeRecord> for NoticeView {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of notices", body = Paged<NoticeView>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
+        ShopScoped,
     )
 )]
 #[get("/v1/shops/{id}/notices")]
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_notices(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    ShopInView { shop, who: _ }: ShopInView,
     ValidQuery(query): ValidQuery<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let shop = visible_shop(&state, &who, id.into_inner()).await?;
     let records = state.store.shop_notices(shop.id, query.page()?).await?;
     Ok(HttpResponse::Ok().json(Paged::from_page(records, NoticeView::from)))
 }
@@ -97,9 +95,8 @@ pub struct FeedEvent {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of events", body = Paged<FeedEvent>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 403, description = "Regulators only", body = ErrorEnvelope),
         (status = 422, description = "Invalid position", body = ErrorEnvelope),
+        DistrictOnly,
     )
 )]
 #[get("/v1/events")]

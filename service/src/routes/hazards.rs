@@ -5,8 +5,9 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
-use super::access::{actor, visible_hazard, visible_shop, FIELD_STAFF};
+use super::access::{actor, visible_hazard, ShopInView, FIELD_STAFF};
 use super::hazard_views::HazardView;
+use super::responses::{Authenticated, ShopScoped};
 use super::Paged;
 use crate::auth::Principal;
 use crate::domain::check;
@@ -28,14 +29,14 @@ fn valid_evidence(v: &[EvidenceRef]) -> Result<(), ValidationError> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct HazardListQuery {
-    /// A lifecycle status, or `overdue` (the same rule as each hazard's `overdue` flag).
-    #[validate(custom(function = "valid_choice"))]
-    #[param(value_type = Option<HazardListStatus>)]
-    pub status: Option<Choice<HazardListStatus>>,
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
     pub limit: Option<u32>,
+    /// A lifecycle status, or `overdue` (the same rule as each hazard's `overdue` flag).
+    #[validate(custom(function = "valid_choice"))]
+    #[param(value_type = Option<HazardListStatus>)]
+    pub status: Option<Choice<HazardListStatus>>,
 }
 
 /// A shop's hazards, filtered by status, cursor-paged.
@@ -45,20 +46,17 @@ pub struct HazardListQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of hazards", body = Paged<HazardView>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
         (status = 422, description = "Invalid filter", body = ErrorEnvelope),
+        ShopScoped,
     )
 )]
 #[get("/v1/shops/{id}/hazards")]
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_hazards(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    ShopInView { shop, who: _ }: ShopInView,
     ValidQuery(query): ValidQuery<HazardListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let shop = visible_shop(&state, &who, id.into_inner()).await?;
     let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
     let now = state.now_ms();
     let filter = match query.status.map(|s| s.get("status")).transpose()? {
@@ -84,8 +82,8 @@ pub async fn list_hazards(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The hazard", body = HazardView),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 404, description = "No such hazard visible to the caller", body = ErrorEnvelope),
+        Authenticated,
     )
 )]
 #[get("/v1/hazards/{id}")]
@@ -121,11 +119,11 @@ pub struct RectificationRequest {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Awaiting verification", body = HazardView),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 403, description = "Only the owner rectifies", body = ErrorEnvelope),
         (status = 404, description = "No such hazard visible to the caller", body = ErrorEnvelope),
         (status = 409, description = "The hazard is not open", body = ErrorEnvelope),
         (status = 422, description = "Invalid fields", body = ErrorEnvelope),
+        Authenticated,
     )
 )]
 #[post("/v1/hazards/{id}/rectifications")]
@@ -191,11 +189,11 @@ text_enum!(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Closed or reopened", body = HazardView),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 403, description = "Owners do not verify", body = ErrorEnvelope),
         (status = 404, description = "No such hazard visible to the caller", body = ErrorEnvelope),
         (status = 409, description = "The hazard is not awaiting verification", body = ErrorEnvelope),
         (status = 422, description = "Invalid fields", body = ErrorEnvelope),
+        Authenticated,
     )
 )]
 #[post("/v1/hazards/{id}/verifications")]

@@ -4,6 +4,7 @@ use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::responses::DistrictOnly;
 use super::{rfc3339, stored_json};
 use crate::auth::{Authorized, DistrictStaff};
 use crate::domain::job::{JobKind, JobStatus};
@@ -81,9 +82,8 @@ impl JobView {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The job", body = JobView),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 403, description = "Regulators only", body = ErrorEnvelope),
         (status = 404, description = "No such job", body = ErrorEnvelope),
+        DistrictOnly,
     )
 )]
 #[get("/v1/jobs/{id}")]

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod patrols;
 pub mod policies;
 pub mod public;
+pub mod responses;
 pub mod reviews;
 pub mod score_views;
 pub mod scores;

@@ -5,10 +5,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
-use super::access::{actor, category_of, parse_time, visible_shop, FIELD_STAFF};
+use super::access::{actor, category_of, parse_time, ShopInView, FIELD_STAFF};
 use super::hazard_views::HazardView;
+use super::responses::ShopScoped;
 use super::rfc3339;
-use crate::auth::Principal;
 use crate::domain::check;
 use crate::domain::hazard::{
     check_evidence, EvidenceRef, Finding, HazardSource, HazardType, PatrolKind, Severity,
@@ -92,21 +92,18 @@ pub struct PatrolView {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Recorded", body = PatrolView),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 403, description = "Owners do not record patrols", body = ErrorEnvelope),
-        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
         (status = 422, description = "Invalid fields", body = ErrorEnvelope),
+        ShopScoped,
     )
 )]
 #[post("/v1/shops/{id}/patrols")]
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn record_patrol(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    ShopInView { shop, who }: ShopInView,
     ValidJson(body): ValidJson<PatrolRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let shop = visible_shop(&state, &who, id.into_inner()).await?;
     who.require(FIELD_STAFF)?;
     let now = state.now_ms();
     let observed_at = parse_time("observed_at", &body.observed_at)?;

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::access::actor;
 use super::jobs::JobView;
+use super::responses::DistrictOnly;
 use super::rfc3339;
 use super::stored_json;
 use crate::assessor::stored_policy;
@@ -50,8 +51,7 @@ impl PolicyView {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The policy in force", body = PolicyView),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 403, description = "Regulators only", body = ErrorEnvelope),
+        DistrictOnly,
     )
 )]
 #[get("/v1/policies/current")]
@@ -81,10 +81,9 @@ fn policy_error(err: PolicyError) -> ApiError {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Stored, not adopted", body = PolicyView),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 403, description = "Regulators only", body = ErrorEnvelope),
         (status = 409, description = "The version exists", body = ErrorEnvelope),
         (status = 422, description = "The policy is invalid; the message names the field", body = ErrorEnvelope),
+        DistrictOnly,
     )
 )]
 #[post("/v1/policies")]
@@ -140,10 +139,9 @@ async fn queue_policy_job(
     params(("version" = String, Path, description = "Policy version")),
     security(("bearer" = [])),
     responses(
-        (status = 202, description = "Queued; poll the job", body = JobView),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 403, description = "Regulators only", body = ErrorEnvelope),
-        (status = 404, description = "No such policy", body = ErrorEnvelope),
+        (status = 202, description = "Queued; the job's result will be a Backtest", body = JobView),
+        (status = 404, description = "No such policy to back-test", body = ErrorEnvelope),
+        DistrictOnly,
     )
 )]
 #[post("/v1/policies/{version}/backtest")]
@@ -163,10 +161,9 @@ pub async fn backtest_policy(
     params(("version" = String, Path, description = "Policy version")),
     security(("bearer" = [])),
     responses(
-        (status = 202, description = "Queued; poll the job", body = JobView),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 403, description = "Regulators only", body = ErrorEnvelope),
-        (status = 404, description = "No such policy", body = ErrorEnvelope),
+        (status = 202, description = "Queued; the job's result will be an Adoption", body = JobView),
+        (status = 404, description = "No such policy to adopt", body = ErrorEnvelope),
+        DistrictOnly,
     )
 )]
 #[post("/v1/policies/{version}/adopt")]

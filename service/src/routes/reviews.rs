@@ -5,10 +5,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::access::{actor, client_address, visible_shop};
+use super::access::{actor, client_address, ShopInView};
 use super::public::open_shop_by_code;
+use super::responses::{DistrictOnly, ShopScoped};
 use super::{rfc3339, Paged};
-use crate::auth::{Authorized, DistrictStaff, Principal};
+use crate::auth::{Authorized, DistrictStaff};
 use crate::domain::page::PageRequest;
 use crate::domain::review::{client_key, text_key, HoldReason, ReviewStatus, Stars};
 use crate::domain::vocabulary::{valid_choice, Choice};
@@ -120,14 +121,14 @@ impl From<ReviewRecord> for ReviewView {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ReviewListQuery {
-    /// For the district queue: `held` (default) or `counted`.
-    #[validate(custom(function = "valid_choice"))]
-    #[param(value_type = Option<ReviewStatus>)]
-    pub status: Option<Choice<ReviewStatus>>,
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
     pub limit: Option<u32>,
+    /// For the district queue: `held` (default) or `counted`.
+    #[validate(custom(function = "valid_choice"))]
+    #[param(value_type = Option<ReviewStatus>)]
+    pub status: Option<Choice<ReviewStatus>>,
 }
 
 /// A shop's reviews, held ones included.
@@ -137,19 +138,16 @@ pub struct ReviewListQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of reviews", body = Paged<ReviewView>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
+        ShopScoped,
     )
 )]
 #[get("/v1/shops/{id}/reviews")]
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_shop_reviews(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    ShopInView { shop, who: _ }: ShopInView,
     ValidQuery(query): ValidQuery<ReviewListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let shop = visible_shop(&state, &who, id.into_inner()).await?;
     let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
     let records = state.store.shop_reviews(shop.id, page).await?;
     Ok(HttpResponse::Ok().json(Paged::from_page(records, ReviewView::from)))
@@ -162,8 +160,7 @@ pub async fn list_shop_reviews(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of reviews", body = Paged<ReviewView>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 403, description = "Regulators only", body = ErrorEnvelope),
+        DistrictOnly,
     )
 )]
 #[get("/v1/reviews")]
@@ -190,9 +187,8 @@ pub async fn list_reviews(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Cleared", body = ReviewView),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 403, description = "Regulators only", body = ErrorEnvelope),
         (status = 404, description = "No held review with this id", body = ErrorEnvelope),
+        DistrictOnly,
     )
 )]
 #[post("/v1/reviews/{id}/clear")]

@@ -5,11 +5,11 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use validator::Validate;
 
-use super::access::{parse_time, visible_shop};
+use super::access::{parse_time, ShopInView};
+use super::responses::ShopScoped;
 use super::score_views::{ScoreView, SnapshotView};
 use super::{rfc3339, Paged};
 use crate::assessor::{recompute_at, rescore, stored_assessment, AssessError};
-use crate::auth::Principal;
 use crate::domain::page::PageRequest;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::ValidQuery;
@@ -43,20 +43,17 @@ pub struct ScoreQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The score", body = ScoreView),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
         (status = 422, description = "as_of is not a time, is in the future, or precedes the first score", body = ErrorEnvelope),
+        ShopScoped,
     )
 )]
 #[get("/v1/shops/{id}/score")]
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_score(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    ShopInView { shop, who: _ }: ShopInView,
     ValidQuery(query): ValidQuery<ScoreQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let shop = visible_shop(&state, &who, id.into_inner()).await?;
     let now = state.now_ms();
     let view = match query.as_of.as_deref() {
         None => {
@@ -109,19 +106,16 @@ pub struct HistoryQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of snapshots", body = Paged<SnapshotView>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
+        ShopScoped,
     )
 )]
 #[get("/v1/shops/{id}/score/history")]
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn score_history(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    ShopInView { shop, who: _ }: ShopInView,
     ValidQuery(query): ValidQuery<HistoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let shop = visible_shop(&state, &who, id.into_inner()).await?;
     let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
     let records = state.store.score_history(shop.id, page).await?;
     let mut items = Vec::with_capacity(records.items.len());

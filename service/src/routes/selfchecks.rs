@@ -5,10 +5,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::access::{actor, category_of, visible_shop};
+use super::access::{actor, category_of, ShopInView};
 use super::hazard_views::HazardView;
+use super::responses::ShopScoped;
 use super::rfc3339;
-use crate::auth::Principal;
 use crate::domain::checklist::{check_answers, Answer, CheckResult, ChecklistItem};
 use crate::domain::hazard::{EvidenceRef, Finding, HazardSource};
 use crate::domain::role::Role;
@@ -34,18 +34,15 @@ pub struct ChecklistView {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The checklist", body = ChecklistView),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
+        ShopScoped,
     )
 )]
 #[get("/v1/shops/{id}/checklist")]
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_checklist(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    ShopInView { shop, who: _ }: ShopInView,
 ) -> Result<HttpResponse, ApiError> {
-    let shop = visible_shop(&state, &who, id.into_inner()).await?;
     let category = category_of(&shop)?;
     Ok(HttpResponse::Ok().json(ChecklistView {
         version: state.checklists.version().to_owned(),
@@ -103,21 +100,18 @@ pub struct SelfCheckView {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Recorded", body = SelfCheckView),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 403, description = "Only the owner submits self-checks", body = ErrorEnvelope),
-        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
         (status = 422, description = "Missing, unknown or invalid answers, keyed answers[ITEM_ID]", body = ErrorEnvelope),
+        ShopScoped,
     )
 )]
 #[post("/v1/shops/{id}/self-checks")]
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn submit_self_check(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    ShopInView { shop, who }: ShopInView,
     ValidJson(body): ValidJson<SelfCheckRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let shop = visible_shop(&state, &who, id.into_inner()).await?;
     who.require(&[Role::Owner])?;
     let items = state.checklists.items(category_of(&shop)?);
     let answers = body

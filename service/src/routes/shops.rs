@@ -3,7 +3,8 @@
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpResponse};
 
-use super::access::actor;
+use super::access::{actor, ShopInView};
+use super::responses::{Authenticated, ShopScoped};
 use super::shop_views::{CreateShopRequest, ShopListQuery, ShopResponse, UpdateShopRequest};
 use super::Paged;
 use crate::auth::{Authorized, DistrictStaff, Principal};
@@ -22,9 +23,9 @@ use crate::storage::shops::ShopFilter;
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Registered", body = ShopResponse),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 403, description = "Role may not register shops", body = ErrorEnvelope),
         (status = 422, description = "Invalid fields", body = ErrorEnvelope),
+        Authenticated,
     )
 )]
 #[post("/v1/shops")]
@@ -56,26 +57,17 @@ pub async fn create_shop(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The shop", body = ShopResponse),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
+        ShopScoped,
     )
 )]
 #[get("/v1/shops/{id}")]
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_shop(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    ShopInView { shop, .. }: ShopInView,
 ) -> Result<HttpResponse, ApiError> {
-    let record = state
-        .store
-        .shop(id.into_inner(), who.visibility())
-        .await?
-        .ok_or(ApiError::NotFound("shop"))?;
-    Ok(HttpResponse::Ok().json(ShopResponse::from_record(
-        record,
-        &state.settings.public_base_url,
-    )?))
+    let base_url = &state.settings.public_base_url;
+    Ok(HttpResponse::Ok().json(ShopResponse::from_record(shop, base_url)?))
 }
 
 /// Change a shop's details, or close it (regulators and admins). Shops are never deleted.
@@ -86,32 +78,30 @@ pub async fn get_shop(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated shop", body = ShopResponse),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 403, description = "Role may not change shops", body = ErrorEnvelope),
-        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
         (status = 422, description = "Invalid fields", body = ErrorEnvelope),
+        ShopScoped,
     )
 )]
 #[patch("/v1/shops/{id}")]
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn update_shop(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    ShopInView { shop, who }: ShopInView,
     ValidJson(body): ValidJson<UpdateShopRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    // Existence first, then permission: a shop the caller may not see is 404, never 403.
-    state
-        .store
-        .shop(id, who.visibility())
-        .await?
-        .ok_or(ApiError::NotFound("shop"))?;
+    // Existence first (ShopInView), then permission: a shop the caller may not see is 404, never 403.
     who.require(&[Role::Regulator, Role::Admin])?;
     let changes = body.into_domain()?;
     let record = state
         .store
-        .update_shop(id, who.visibility(), &changes, state.now_ms(), &actor(&who))
+        .update_shop(
+            shop.id,
+            who.visibility(),
+            &changes,
+            state.now_ms(),
+            &actor(&who),
+        )
         .await?
         .ok_or(ApiError::NotFound("shop"))?;
     Ok(HttpResponse::Ok().json(ShopResponse::from_record(
@@ -127,8 +117,8 @@ pub async fn update_shop(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of shops", body = Paged<ShopResponse>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 422, description = "Invalid filter or cursor", body = ErrorEnvelope),
+        Authenticated,
     )
 )]
 #[get("/v1/shops")]

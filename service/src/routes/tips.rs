@@ -8,6 +8,7 @@ use validator::Validate;
 use super::access::{actor, client_address, FIELD_STAFF};
 use super::hazard_views::HazardView;
 use super::public::open_shop_by_code;
+use super::responses::Authenticated;
 use super::{rfc3339, Paged};
 use crate::auth::Principal;
 use crate::domain::hazard::{Finding, HazardSource, HazardType, Severity};
@@ -162,13 +163,13 @@ impl From<TipRecord> for TipView {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TipListQuery {
-    #[validate(custom(function = "valid_choice"))]
-    #[param(value_type = Option<TipStatus>)]
-    pub status: Option<Choice<TipStatus>>,
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
     pub limit: Option<u32>,
+    #[validate(custom(function = "valid_choice"))]
+    #[param(value_type = Option<TipStatus>)]
+    pub status: Option<Choice<TipStatus>>,
 }
 
 /// Tip-offs for the caller's grids (inspectors) or the district (regulators).
@@ -178,8 +179,8 @@ pub struct TipListQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of tip-offs", body = Paged<TipView>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 403, description = "Owners do not see tip-offs", body = ErrorEnvelope),
+        Authenticated,
     )
 )]
 #[get("/v1/tips")]
@@ -247,11 +248,11 @@ impl From<TipError> for ApiError {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Verified into a finding", body = VerifiedTip),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 403, description = "Owners do not verify tips", body = ErrorEnvelope),
         (status = 404, description = "No such tip visible to the caller", body = ErrorEnvelope),
         (status = 409, description = "Already verified or dismissed", body = ErrorEnvelope),
         (status = 422, description = "Invalid fields", body = ErrorEnvelope),
+        Authenticated,
     )
 )]
 #[post("/v1/tips/{id}/verify")]
@@ -302,11 +303,11 @@ pub struct DismissTipRequest {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Dismissed", body = TipView),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
         (status = 403, description = "Owners do not dismiss tips", body = ErrorEnvelope),
         (status = 404, description = "No such tip visible to the caller", body = ErrorEnvelope),
         (status = 409, description = "Already verified or dismissed", body = ErrorEnvelope),
         (status = 422, description = "Invalid fields", body = ErrorEnvelope),
+        Authenticated,
     )
 )]
 #[post("/v1/tips/{id}/dismiss")]

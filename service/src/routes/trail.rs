@@ -6,13 +6,13 @@ use shopcredit_scoring as scoring;
 use shopcredit_scoring::{alerts, AlertDue, AlertHazard, Day, Text, Timestamp, TrackedItem};
 use utoipa::ToSchema;
 
-use super::access::{category_of, visible_shop};
+use super::access::{category_of, ShopInView};
+use super::responses::ShopScoped;
 use super::{rfc3339, stored_json, PageQuery, Paged};
 use crate::assessor::hazard_of;
-use crate::auth::Principal;
 use crate::domain::role::ActorRole;
 use crate::domain::vocabulary::mirror_enum;
-use crate::error::{ApiError, ErrorEnvelope};
+use crate::error::ApiError;
 use crate::extract::ValidQuery;
 use crate::state::AppState;
 use crate::storage::CorruptRow;
@@ -43,19 +43,16 @@ pub struct EventView {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of events, oldest first", body = Paged<EventView>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
+        ShopScoped,
     )
 )]
 #[get("/v1/shops/{id}/events")]
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_events(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    ShopInView { shop, who: _ }: ShopInView,
     ValidQuery(query): ValidQuery<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let shop = visible_shop(&state, &who, id.into_inner()).await?;
     let records = state.store.shop_events(shop.id, query.page()?).await?;
     let items = records
         .items
@@ -121,18 +118,15 @@ pub struct AlertView {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "All current alerts (one page)", body = Paged<AlertView>),
-        (status = 401, description = "No valid token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop visible to the caller", body = ErrorEnvelope),
+        ShopScoped,
     )
 )]
 #[get("/v1/shops/{id}/alerts")]
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_alerts(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    ShopInView { shop, who: _ }: ShopInView,
 ) -> Result<HttpResponse, ApiError> {
-    let shop = visible_shop(&state, &who, id.into_inner()).await?;
     let category = category_of(&shop)?;
     let now = state.now_ms();
     let records = state.store.unresolved_hazards(shop.id).await?;

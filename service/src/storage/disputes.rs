@@ -4,10 +4,10 @@
 use serde_json::json;
 use sqlx::FromRow;
 
-use super::events::{self, Actor, NewEvent};
+use super::events::{self, Actor, Subject};
 use super::scores::mark_for_rescore;
 use super::sql::{Arg, Statement};
-use super::{is_unique_violation, Store};
+use super::{is_unique_violation, status_of, Store};
 use crate::domain::dispute::{DisputeOutcome, DisputeStatus, DisputeTarget};
 use crate::domain::hazard::HazardSource;
 use crate::domain::page::{Page, PageRequest};
@@ -98,15 +98,11 @@ impl Store {
         };
         events::record(
             &mut tx,
-            NewEvent {
-                shop_id,
-                at: now,
-                actor,
-                action: "dispute.opened",
-                subject_type: "dispute",
-                subject_id: record.id,
-                details: json!({"target_type": target.as_str(), "target_id": target_id, "reason": reason}),
-            },
+            Subject::new("dispute", shop_id, record.id),
+            "dispute.opened",
+            actor,
+            now,
+            json!({"target_type": target.as_str(), "target_id": target_id, "reason": reason}),
         )
         .await?;
         tx.commit().await?;
@@ -137,13 +133,8 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(record) = resolved else {
-            let current: Option<(DisputeStatus,)> =
-                sqlx::query_as("SELECT status FROM disputes WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            return Err(match current {
-                Some((s,)) => DisputeError::AlreadyResolved(s),
+            return Err(match status_of(&mut tx, "disputes", id).await? {
+                Some(s) => DisputeError::AlreadyResolved(s),
                 None => DisputeError::NotFound,
             });
         };
@@ -157,15 +148,15 @@ impl Store {
         }
         events::record(
             &mut tx,
-            NewEvent {
-                shop_id: record.shop_id,
-                at: now,
-                actor,
-                action: if upheld { "dispute.upheld" } else { "dispute.rejected" },
-                subject_type: "dispute",
-                subject_id: record.id,
-                details: json!({"target_type": record.target_type, "target_id": record.target_id, "note": note}),
+            Subject::new("dispute", record.shop_id, record.id),
+            if upheld {
+                "dispute.upheld"
+            } else {
+                "dispute.rejected"
             },
+            actor,
+            now,
+            json!({"target_type": record.target_type, "target_id": record.target_id, "note": note}),
         )
         .await?;
         tx.commit().await?;

@@ -8,7 +8,7 @@ use serde_json::json;
 use shopcredit_scoring::Text;
 use sqlx::{Any, FromRow, Transaction};
 
-use super::events::{self, Actor, NewEvent};
+use super::events::{self, Actor, Subject};
 use super::feed::{add_notice, append_feed, NewNotice};
 use super::hazards::{HazardRecord, COLUMNS as HAZARD_COLUMNS};
 use super::Store;
@@ -178,15 +178,11 @@ impl Store {
         add_notice(&mut tx, &notice, now).await?;
         events::record(
             &mut tx,
-            NewEvent {
-                shop_id: hazard.shop_id,
-                at: now,
-                actor: &Actor::system(),
-                action: "hazard.escalated",
-                subject_type: "hazard",
-                subject_id: hazard.id,
-                details: json!({"step": step, "due_at": due_at}),
-            },
+            Subject::new("hazard", hazard.shop_id, hazard.id),
+            "hazard.escalated",
+            &Actor::system(),
+            now,
+            json!({"step": step, "due_at": due_at}),
         )
         .await?;
         tx.commit().await?;
@@ -353,7 +349,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Option<CaseRecord>, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let closed = close_in(&mut tx, self, case_id, outcome, notice, now, actor).await?;
+        let closed = close_in(&mut tx, self, (case_id, outcome), notice, (actor, now)).await?;
         if closed.is_some() {
             tx.commit().await?;
         } else {
@@ -395,20 +391,16 @@ impl Store {
         .await?;
         events::record(
             &mut tx,
-            NewEvent {
-                shop_id,
-                at: now,
-                actor,
-                action: "case.action",
-                subject_type: "case",
-                subject_id: case_id,
-                details: json!({"kind": action.kind, "note": action.note}),
-            },
+            Subject::new("case", shop_id, case_id),
+            "case.action",
+            actor,
+            now,
+            json!({"kind": action.kind, "note": action.note}),
         )
         .await?;
         if let Some(outcome) = action.outcome {
             let notice = &action.closed_notice;
-            close_in(&mut tx, self, case_id, outcome, notice, now, actor).await?;
+            close_in(&mut tx, self, (case_id, outcome), notice, (actor, now)).await?;
         }
         tx.commit().await?;
         Ok(record)
@@ -428,14 +420,13 @@ impl Store {
     }
 }
 
+/// Closes an open case inside the caller's transaction, announcing it; `None` if it was not open.
 async fn close_in(
     tx: &mut Transaction<'static, Any>,
     store: &Store,
-    case_id: i64,
-    outcome: &str,
+    (case_id, outcome): (i64, &str),
     notice: &Text,
-    now: i64,
-    actor: &Actor,
+    (actor, now): (&Actor, i64),
 ) -> Result<Option<CaseRecord>, sqlx::Error> {
     let closed: Option<CaseRecord> = sqlx::query_as(&format!(
         "UPDATE enforcement_cases SET status = $1, closed_at = $2, outcome = $3 \
@@ -481,15 +472,11 @@ async fn announce_case(
     add_notice(tx, &notice, now).await?;
     events::record(
         tx,
-        NewEvent {
-            shop_id: case.shop_id,
-            at: now,
-            actor: &Actor::system(),
-            action,
-            subject_type: "case",
-            subject_id: case.id,
-            details,
-        },
+        Subject::new("case", case.shop_id, case.id),
+        action,
+        &Actor::system(),
+        now,
+        details,
     )
     .await
 }

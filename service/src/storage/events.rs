@@ -41,17 +41,19 @@ impl Actor {
     }
 }
 
-/// One event to append.
-#[derive(Debug, Clone)]
-pub struct NewEvent<'a> {
+/// What an event is about: a row of some kind, belonging to a shop.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    /// `hazard`, `tip`, `case`, ...
+    pub kind: &'a str,
     pub shop_id: i64,
-    pub at: i64,
-    pub actor: &'a Actor,
-    pub action: &'a str,
-    pub subject_type: &'a str,
-    pub subject_id: i64,
-    /// What changed, as a JSON object.
-    pub details: serde_json::Value,
+    pub id: i64,
+}
+
+impl<'a> Subject<'a> {
+    pub fn new(kind: &'a str, shop_id: i64, id: i64) -> Self {
+        Self { kind, shop_id, id }
+    }
 }
 
 /// An event as stored.
@@ -68,23 +70,28 @@ pub struct EventRecord {
     pub details: String,
 }
 
-/// Appends an event inside the caller's transaction.
+/// Appends an event inside the caller's transaction: `action` (e.g. `hazard.opened`) done by
+/// `actor` at `at` to `subject`, with what changed as a JSON object.
 pub(crate) async fn record(
     tx: &mut Transaction<'static, Any>,
-    event: NewEvent<'_>,
+    subject: Subject<'_>,
+    action: &str,
+    actor: &Actor,
+    at: i64,
+    details: serde_json::Value,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO events (shop_id, at, actor, role, action, subject_type, subject_id, details) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
-    .bind(event.shop_id)
-    .bind(event.at)
-    .bind(event.actor.name.as_str())
-    .bind(event.actor.role)
-    .bind(event.action)
-    .bind(event.subject_type)
-    .bind(event.subject_id)
-    .bind(event.details.to_string())
+    .bind(subject.shop_id)
+    .bind(at)
+    .bind(actor.name.as_str())
+    .bind(actor.role)
+    .bind(action)
+    .bind(subject.kind)
+    .bind(subject.id)
+    .bind(details.to_string())
     .execute(&mut **tx)
     .await
     .map(|_| ())

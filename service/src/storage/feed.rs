@@ -91,8 +91,8 @@ pub(crate) async fn append_feed(
         .bind(shop_id)
         .bind(details.to_string())
         .execute(&mut **tx)
-        .await
-        .map(|_| ())
+        .await?;
+    Ok(())
 }
 
 impl Store {

@@ -4,12 +4,12 @@
 use serde_json::json;
 use sqlx::{Any, FromRow, Transaction};
 
-use super::events::{self, Actor, NewEvent};
+use super::events::{self, Actor, Subject};
 use super::scores::mark_for_rescore;
 use super::shops::restrict;
 use super::sql::{Arg, Statement};
 use super::CorruptRow;
-use super::Store;
+use super::{status_of, Store};
 use crate::domain::hazard::{
     EvidenceRef, HazardSource, HazardStatus, HazardType, NewHazard, Severity,
 };
@@ -110,22 +110,18 @@ pub(crate) async fn open_hazard(
     .await?;
     events::record(
         tx,
-        NewEvent {
-            shop_id,
-            at: now,
-            actor,
-            action: "hazard.opened",
-            subject_type: "hazard",
-            subject_id: record.id,
-            details: json!({
-                "source": f.source,
-                "source_id": source_id,
-                "severity": f.severity,
-                "hazard_type": f.hazard_type,
-                "item_id": f.item_id,
-                "deadline": hazard.deadline,
-            }),
-        },
+        Subject::new("hazard", shop_id, record.id),
+        "hazard.opened",
+        actor,
+        now,
+        json!({
+            "source": f.source,
+            "source_id": source_id,
+            "severity": f.severity,
+            "hazard_type": f.hazard_type,
+            "item_id": f.item_id,
+            "deadline": hazard.deadline,
+        }),
     )
     .await?;
     mark_for_rescore(tx, shop_id, now).await?;
@@ -260,27 +256,18 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(record) = updated else {
-            let current: Option<(HazardStatus,)> =
-                sqlx::query_as("SELECT status FROM hazards WHERE id = $1")
-                    .bind(hazard_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            return Err(match current {
-                Some((status,)) => TransitionError::WrongStatus(status),
+            return Err(match status_of(&mut tx, "hazards", hazard_id).await? {
+                Some(status) => TransitionError::WrongStatus(status),
                 None => TransitionError::NotFound,
             });
         };
         events::record(
             &mut tx,
-            NewEvent {
-                shop_id: record.shop_id,
-                at: now,
-                actor,
-                action,
-                subject_type: "hazard",
-                subject_id: hazard_id,
-                details,
-            },
+            Subject::new("hazard", record.shop_id, hazard_id),
+            action,
+            actor,
+            now,
+            details,
         )
         .await?;
         mark_for_rescore(&mut tx, record.shop_id, now).await?;

@@ -4,7 +4,7 @@
 use serde_json::json;
 use sqlx::FromRow;
 
-use super::events::{self, Actor, NewEvent};
+use super::events::{self, Actor, Subject};
 use super::hazards::{open_hazard, HazardRecord};
 use super::scores::mark_for_rescore;
 use super::Store;
@@ -117,20 +117,16 @@ impl Store {
         }
         events::record(
             &mut tx,
-            NewEvent {
-                shop_id,
-                at: now,
-                actor,
-                action: "self_check.submitted",
-                subject_type: "self_check",
-                subject_id: record.id,
-                details: json!({
-                    "template_version": template_version,
-                    "passed": record.passed,
-                    "failed": record.failed,
-                    "not_applicable": record.not_applicable,
-                }),
-            },
+            Subject::new("self_check", shop_id, record.id),
+            "self_check.submitted",
+            actor,
+            now,
+            json!({
+                "template_version": template_version,
+                "passed": record.passed,
+                "failed": record.failed,
+                "not_applicable": record.not_applicable,
+            }),
         )
         .await?;
         let mut hazards = Vec::new();
@@ -168,23 +164,19 @@ impl Store {
         .await?;
         events::record(
             &mut tx,
-            NewEvent {
-                shop_id,
-                at: now,
-                actor,
-                action: if patrol.findings.is_empty() {
-                    "patrol.recorded_clean"
-                } else {
-                    "patrol.recorded"
-                },
-                subject_type: "patrol",
-                subject_id: record.id,
-                details: json!({
-                    "kind": patrol.kind,
-                    "observed_at": patrol.observed_at,
-                    "findings": patrol.findings.len(),
-                }),
+            Subject::new("patrol", shop_id, record.id),
+            if patrol.findings.is_empty() {
+                "patrol.recorded_clean"
+            } else {
+                "patrol.recorded"
             },
+            actor,
+            now,
+            json!({
+                "kind": patrol.kind,
+                "observed_at": patrol.observed_at,
+                "findings": patrol.findings.len(),
+            }),
         )
         .await?;
         let mut hazards = Vec::new();

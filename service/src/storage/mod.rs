@@ -226,6 +226,23 @@ impl CorruptRow {
     }
 }
 
+/// The status of row `id` of `table`, read inside the transaction whose compare-and-set update
+/// matched nothing: `None` when the row does not exist, else the status that refused the step.
+pub(crate) async fn status_of<S>(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    table: &'static str,
+    id: i64,
+) -> Result<Option<S>, sqlx::Error>
+where
+    S: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any> + Send + Unpin,
+{
+    let row: Option<(S,)> = sqlx::query_as(&format!("SELECT status FROM {table} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(row.map(|(s,)| s))
+}
+
 /// True when the error is a unique-constraint violation (e.g. a door code collision).
 pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error()

@@ -4,7 +4,7 @@
 use serde_json::json;
 use sqlx::FromRow;
 
-use super::events::{self, Actor, NewEvent};
+use super::events::{self, Actor, Subject};
 use super::scores::mark_for_rescore;
 use super::sql::{Arg, Statement};
 use super::Store;
@@ -148,21 +148,18 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             for (id,) in held {
-                let event = hold_event(review.shop_id, id, HoldReason::Burst, now, &actor);
-                events::record(&mut tx, event).await?;
+                let held = Subject::new("review", review.shop_id, id);
+                let details = json!({"reason": HoldReason::Burst});
+                events::record(&mut tx, held, "review.held", &actor, now, details).await?;
             }
         }
         events::record(
             &mut tx,
-            NewEvent {
-                shop_id: review.shop_id,
-                at: now,
-                actor: &actor,
-                action: "review.received",
-                subject_type: "review",
-                subject_id: record.id,
-                details: json!({"rating": review.rating, "status": record.status, "hold_reason": hold}),
-            },
+            Subject::new("review", review.shop_id, record.id),
+            "review.received",
+            &actor,
+            now,
+            json!({"rating": review.rating, "status": record.status, "hold_reason": hold}),
         )
         .await?;
         mark_for_rescore(&mut tx, review.shop_id, now).await?;
@@ -229,15 +226,11 @@ impl Store {
         if let Some(r) = &record {
             events::record(
                 &mut tx,
-                NewEvent {
-                    shop_id: r.shop_id,
-                    at: now,
-                    actor,
-                    action: "review.cleared",
-                    subject_type: "review",
-                    subject_id: r.id,
-                    details: json!({}),
-                },
+                Subject::new("review", r.shop_id, r.id),
+                "review.cleared",
+                actor,
+                now,
+                json!({}),
             )
             .await?;
             mark_for_rescore(&mut tx, r.shop_id, now).await?;
@@ -265,23 +258,5 @@ impl Store {
         .bind(shop_id)
         .fetch_one(self.pool())
         .await
-    }
-}
-
-fn hold_event<'a>(
-    shop_id: i64,
-    review_id: i64,
-    reason: HoldReason,
-    now: i64,
-    actor: &'a Actor,
-) -> NewEvent<'a> {
-    NewEvent {
-        shop_id,
-        at: now,
-        actor,
-        action: "review.held",
-        subject_type: "review",
-        subject_id: review_id,
-        details: json!({"reason": reason}),
     }
 }

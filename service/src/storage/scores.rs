@@ -5,7 +5,7 @@
 use serde_json::json;
 use sqlx::{Any, FromRow, Transaction};
 
-use super::events::{self, Actor, NewEvent};
+use super::events::{self, Actor, Subject};
 use super::feed::{add_notice, append_feed, NewNotice};
 use super::hazards::{HazardRecord, COLUMNS as HAZARD_COLUMNS};
 use super::inspections::{PatrolRecord, SelfCheckRecord};
@@ -45,11 +45,11 @@ pub struct ReviewRow {
 pub struct CurrentScore {
     pub shop_id: i64,
     pub snapshot_id: i64,
-    pub score: i64,
     pub colour: Colour,
+    pub colour_since: i64,
+    pub score: i64,
     #[sqlx(try_from = "IntFlag")]
     pub provisional: bool,
-    pub colour_since: i64,
     pub policy_version: String,
     pub computed_at: i64,
 }
@@ -435,18 +435,7 @@ async fn record_code_change(
     new: &NewScore,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    events::record(
-        tx,
-        NewEvent {
-            shop_id,
-            at: now,
-            actor: &Actor::system(),
-            action: "code.changed",
-            subject_type: "shop",
-            subject_id: shop_id,
-            details: json!({"from": from, "to": new.colour, "score": new.score, "policy_version": new.policy_version}),
-        },
-    )
+    events::record(tx, Subject::new("shop", shop_id, shop_id), "code.changed", &Actor::system(), now, json!({"from": from, "to": new.colour, "score": new.score, "policy_version": new.policy_version}))
     .await
 }
 

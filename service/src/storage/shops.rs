@@ -3,7 +3,7 @@
 use serde_json::json;
 use sqlx::FromRow;
 
-use super::events::{self, Actor, NewEvent};
+use super::events::{self, Actor, Subject};
 use super::sql::{Arg, Statement};
 use super::{is_unique_violation, Store};
 use crate::domain::page::{Page, PageRequest};
@@ -15,15 +15,15 @@ use crate::domain::shop::{Category, GridCode, NewShop, ShopChanges, ShopCode, Sh
 pub struct ShopRecord {
     pub id: i64,
     pub code: String,
+    pub status: ShopStatus,
+    pub grid: String,
+    pub category: Category,
     pub name: String,
     pub address: String,
-    pub category: Category,
-    pub grid: String,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub owner_name: String,
     pub owner_phone: String,
-    pub status: ShopStatus,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -265,15 +265,11 @@ async fn record_shop_event(
 ) -> Result<(), sqlx::Error> {
     events::record(
         tx,
-        NewEvent {
-            shop_id: shop.id,
-            at: now_ms,
-            actor,
-            action,
-            subject_type: "shop",
-            subject_id: shop.id,
-            details,
-        },
+        Subject::new("shop", shop.id, shop.id),
+        action,
+        actor,
+        now_ms,
+        details,
     )
     .await
 }

@@ -4,12 +4,12 @@
 use serde_json::json;
 use sqlx::FromRow;
 
-use super::events::{self, Actor, NewEvent};
+use super::events::{self, Actor, Subject};
 use super::hazards::{open_hazard, HazardRecord};
 use super::reviews::LimitError;
 use super::shops::restrict;
 use super::sql::{Arg, Statement};
-use super::{is_unique_violation, Store};
+use super::{is_unique_violation, status_of, Store};
 use crate::domain::hazard::{HazardType, NewHazard};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::review::TipStatus;
@@ -103,15 +103,11 @@ impl Store {
             };
             events::record(
                 &mut tx,
-                NewEvent {
-                    shop_id: tip.shop_id,
-                    at: now,
-                    actor: &Actor::public(),
-                    action: "tip.received",
-                    subject_type: "tip",
-                    subject_id: record.id,
-                    details: json!({"hazard_type": tip.hazard_type}),
-                },
+                Subject::new("tip", tip.shop_id, record.id),
+                "tip.received",
+                &Actor::public(),
+                now,
+                json!({"hazard_type": tip.hazard_type}),
             )
             .await?;
             tx.commit().await?;
@@ -190,15 +186,11 @@ impl Store {
         .await?;
         events::record(
             &mut tx,
-            NewEvent {
-                shop_id: tip.shop_id,
-                at: now,
-                actor,
-                action: "tip.verified",
-                subject_type: "tip",
-                subject_id: tip.id,
-                details: json!({"hazard_id": opened.id, "severity": hazard.finding.severity}),
-            },
+            Subject::new("tip", tip.shop_id, tip.id),
+            "tip.verified",
+            actor,
+            now,
+            json!({"hazard_id": opened.id, "severity": hazard.finding.severity}),
         )
         .await?;
         tx.commit().await?;
@@ -218,15 +210,11 @@ impl Store {
         let tip = claim_pending(&mut tx, tip_id, TipStatus::Dismissed, Some(reason), now).await?;
         events::record(
             &mut tx,
-            NewEvent {
-                shop_id: tip.shop_id,
-                at: now,
-                actor,
-                action: "tip.dismissed",
-                subject_type: "tip",
-                subject_id: tip.id,
-                details: json!({"reason": reason}),
-            },
+            Subject::new("tip", tip.shop_id, tip.id),
+            "tip.dismissed",
+            actor,
+            now,
+            json!({"reason": reason}),
         )
         .await?;
         tx.commit().await?;
@@ -256,12 +244,8 @@ async fn claim_pending(
     if let Some(tip) = claimed {
         return Ok(tip);
     }
-    let current: Option<(TipStatus,)> = sqlx::query_as("SELECT status FROM tips WHERE id = $1")
-        .bind(tip_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    Err(match current {
-        Some((s,)) => TipError::AlreadyResolved(s),
+    Err(match status_of(tx, "tips", tip_id).await? {
+        Some(s) => TipError::AlreadyResolved(s),
         None => TipError::NotFound,
     })
 }

@@ -1,0 +1,32 @@
+//! Error responses that many routes share, documented once (utoipa `IntoResponses`): each route
+//! lists its own success and specific errors, then the sets below.
+
+use utoipa::IntoResponses;
+
+use crate::error::ErrorEnvelope;
+
+/// A route on one shop (or something of it) that the caller may or may not see.
+#[derive(IntoResponses)]
+pub enum ShopScoped {
+    #[response(status = 401, description = "No valid token")]
+    Unauthenticated(ErrorEnvelope),
+    /// Its existence is not leaked.
+    #[response(status = 404, description = "No such shop visible to the caller")]
+    NotVisible(ErrorEnvelope),
+}
+
+/// A route for regulators and admins only.
+#[derive(IntoResponses)]
+pub enum DistrictOnly {
+    #[response(status = 401, description = "No valid token")]
+    Unauthenticated(ErrorEnvelope),
+    #[response(status = 403, description = "Regulators only")]
+    Forbidden(ErrorEnvelope),
+}
+
+/// Any authenticated route.
+#[derive(IntoResponses)]
+pub enum Authenticated {
+    #[response(status = 401, description = "No valid token")]
+    Unauthenticated(ErrorEnvelope),
+}
