@@ -179,15 +179,7 @@ impl Store {
             st.push(" AND status = ")
                 .bind(Arg::Text(status.as_str().to_owned()));
         }
-        if let Some(after) = page.after {
-            st.push(" AND id > ").bind(Arg::Int(after.last_id()));
-        }
-        st.push(" ORDER BY id LIMIT ")
-            .bind(Arg::Int(i64::from(page.limit.get()) + 1));
-        let rows = st
-            .query_as::<DisputeRecord>()
-            .fetch_all(self.pool())
-            .await?;
-        Ok(Page::from_rows(rows, page.limit, |r| r.id))
+        st.fetch_page::<DisputeRecord>("id", page, self.pool(), |r| r.id)
+            .await
     }
 }

@@ -110,12 +110,7 @@ impl Store {
              FROM events WHERE shop_id = ",
         );
         st.bind(Arg::Int(shop_id));
-        if let Some(after) = page.after {
-            st.push(" AND id > ").bind(Arg::Int(after.last_id()));
-        }
-        st.push(" ORDER BY id LIMIT ")
-            .bind(Arg::Int(i64::from(page.limit.get()) + 1));
-        let rows = st.query_as::<EventRecord>().fetch_all(self.pool()).await?;
-        Ok(Page::from_rows(rows, page.limit, |r| r.id))
+        st.fetch_page::<EventRecord>("id", page, self.pool(), |r| r.id)
+            .await
     }
 }

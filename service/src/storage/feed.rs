@@ -107,25 +107,15 @@ impl Store {
             "SELECT id, shop_id, kind, at, hazard_id, message_zh, message_en FROM notices WHERE shop_id = ",
         );
         st.bind(Arg::Int(shop_id));
-        if let Some(after) = page.after {
-            st.push(" AND id > ").bind(Arg::Int(after.last_id()));
-        }
-        st.push(" ORDER BY id LIMIT ")
-            .bind(Arg::Int(i64::from(page.limit.get()) + 1));
-        let rows = st.query_as::<NoticeRecord>().fetch_all(self.pool()).await?;
-        Ok(Page::from_rows(rows, page.limit, |r| r.id))
+        st.fetch_page::<NoticeRecord>("id", page, self.pool(), |r| r.id)
+            .await
     }
 
     /// The feed after a position, in order.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn feed(&self, page: PageRequest) -> Result<Page<FeedRecord>, sqlx::Error> {
-        let mut st = Statement::new("SELECT id, at, type, shop_id, details FROM feed WHERE 1 = 1");
-        if let Some(after) = page.after {
-            st.push(" AND id > ").bind(Arg::Int(after.last_id()));
-        }
-        st.push(" ORDER BY id LIMIT ")
-            .bind(Arg::Int(i64::from(page.limit.get()) + 1));
-        let rows = st.query_as::<FeedRecord>().fetch_all(self.pool()).await?;
-        Ok(Page::from_rows(rows, page.limit, |r| r.id))
+        let st = Statement::new("SELECT id, at, type, shop_id, details FROM feed WHERE 1 = 1");
+        st.fetch_page::<FeedRecord>("id", page, self.pool(), |r| r.id)
+            .await
     }
 }

@@ -166,13 +166,8 @@ impl Store {
             Some(HazardFilter::Overdue { now }) => push_overdue(&mut st, now),
             None => {}
         }
-        if let Some(after) = page.after {
-            st.push(" AND h.id > ").bind(Arg::Int(after.last_id()));
-        }
-        st.push(" ORDER BY h.id LIMIT ")
-            .bind(Arg::Int(i64::from(page.limit.get()) + 1));
-        let rows = st.query_as::<HazardRecord>().fetch_all(self.pool()).await?;
-        Ok(Page::from_rows(rows, page.limit, |r| r.id))
+        st.fetch_page::<HazardRecord>("h.id", page, self.pool(), |r| r.id)
+            .await
     }
 
     /// The owner says the hazard is fixed: open → awaiting_verification.

@@ -197,13 +197,8 @@ impl Store {
     ) -> Result<Page<ReviewRecord>, sqlx::Error> {
         let mut st = Statement::new(&format!("SELECT {RETURNED} FROM reviews WHERE "));
         st.push(column).bind(value);
-        if let Some(after) = page.after {
-            st.push(" AND id > ").bind(Arg::Int(after.last_id()));
-        }
-        st.push(" ORDER BY id LIMIT ")
-            .bind(Arg::Int(i64::from(page.limit.get()) + 1));
-        let rows = st.query_as::<ReviewRecord>().fetch_all(self.pool()).await?;
-        Ok(Page::from_rows(rows, page.limit, |r| r.id))
+        st.fetch_page::<ReviewRecord>("id", page, self.pool(), |r| r.id)
+            .await
     }
 
     /// A regulator clears a held review: it counts from now on and is never held again by a burst.

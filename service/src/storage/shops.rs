@@ -218,9 +218,8 @@ impl Store {
         if let Some(text) = &filter.text {
             push_text_match(&mut st, text);
         }
-        push_page(&mut st, page);
-        let rows = st.query_as::<ShopRecord>().fetch_all(self.pool()).await?;
-        Ok(Page::from_rows(rows, page.limit, |r| r.id))
+        st.fetch_page::<ShopRecord>("s.id", page, self.pool(), |r| r.id)
+            .await
     }
 
     /// A shop by its door code, for the public (closed shops included: a resident scanning an old
@@ -249,9 +248,8 @@ impl Store {
         if let Some(text) = text {
             push_text_match(&mut st, text);
         }
-        push_page(&mut st, page);
-        let rows = st.query_as::<ShopRecord>().fetch_all(self.pool()).await?;
-        Ok(Page::from_rows(rows, page.limit, |r| r.id))
+        st.fetch_page::<ShopRecord>("s.id", page, self.pool(), |r| r.id)
+            .await
     }
 }
 
@@ -319,13 +317,4 @@ fn push_text_match(st: &mut Statement, text: &str) {
         .push(" ESCAPE '\\' OR LOWER(s.address) LIKE ")
         .bind(Arg::Text(pattern))
         .push(" ESCAPE '\\')");
-}
-
-/// Keyset pagination by id: one row more than the limit tells whether a next page exists.
-fn push_page(st: &mut Statement, page: PageRequest) {
-    if let Some(after) = page.after {
-        st.push(" AND s.id > ").bind(Arg::Int(after.last_id()));
-    }
-    st.push(" ORDER BY s.id LIMIT ")
-        .bind(Arg::Int(i64::from(page.limit.get()) + 1));
 }

@@ -2,7 +2,9 @@
 //! PostgreSQL alike — sqlx's `QueryBuilder` emits `?` under `Any`, which PostgreSQL rejects).
 
 use sqlx::any::AnyArguments;
-use sqlx::Any;
+use sqlx::{Any, AnyPool};
+
+use crate::domain::page::{Page, PageRequest};
 
 /// A value bound to a placeholder.
 #[derive(Debug, Clone)]
@@ -39,6 +41,28 @@ impl Statement {
         self.sql.push('$');
         self.sql.push_str(&self.args.len().to_string());
         self
+    }
+
+    /// Ends the statement as one page of a list ordered by `id_column`: rows after the cursor, one
+    /// more than the limit to tell whether another page follows. The one paging rule of every list.
+    pub(crate) async fn fetch_page<T>(
+        mut self,
+        id_column: &str,
+        page: PageRequest,
+        pool: &AnyPool,
+        id_of: impl Fn(&T) -> i64,
+    ) -> Result<Page<T>, sqlx::Error>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        if let Some(after) = page.after {
+            self.push(&format!(" AND {id_column} > "))
+                .bind(Arg::Int(after.last_id()));
+        }
+        self.push(&format!(" ORDER BY {id_column} LIMIT "))
+            .bind(Arg::Int(i64::from(page.limit.get()) + 1));
+        let rows = self.query_as::<T>().fetch_all(pool).await?;
+        Ok(Page::from_rows(rows, page.limit, id_of))
     }
 
     pub(crate) fn query_as<T>(&self) -> sqlx::query::QueryAs<'_, Any, T, AnyArguments<'_>>

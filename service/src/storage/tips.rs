@@ -156,13 +156,8 @@ impl Store {
             st.push(" AND t.status = ")
                 .bind(Arg::Text(status.as_str().to_owned()));
         }
-        if let Some(after) = page.after {
-            st.push(" AND t.id > ").bind(Arg::Int(after.last_id()));
-        }
-        st.push(" ORDER BY t.id LIMIT ")
-            .bind(Arg::Int(i64::from(page.limit.get()) + 1));
-        let rows = st.query_as::<TipRecord>().fetch_all(self.pool()).await?;
-        Ok(Page::from_rows(rows, page.limit, |r| r.id))
+        st.fetch_page::<TipRecord>("t.id", page, self.pool(), |r| r.id)
+            .await
     }
 
     /// Verifies a pending tip into a hazard with source `tip_off`.
