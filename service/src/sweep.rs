@@ -202,8 +202,8 @@ fn shop_facts(f: &ShopCaseFacts) -> ShopFacts {
             .map(|h| CaseHazard {
                 id: h.id,
                 severity: h.severity.into(),
-                referral_taken: h.referral_taken != 0,
-                in_a_case: h.in_a_case != 0,
+                referral_taken: h.referral_taken,
+                in_a_case: h.in_a_case,
             })
             .collect(),
         turned_red_at: f.turned_red_at.iter().copied().map(Timestamp).collect(),

@@ -186,6 +186,11 @@ impl EvidenceRef {
     }
 }
 
+/// Evidence references as stored: a JSON array (serialising these plain strings cannot fail).
+pub fn evidence_json(list: &[EvidenceRef]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned())
+}
+
 /// Checks a list of references (for `validator` custom checks).
 pub fn check_evidence(list: &[EvidenceRef]) -> Result<(), Invalid> {
     if list.len() > MAX_EVIDENCE {

@@ -11,7 +11,7 @@ use super::responses::{Authenticated, ShopScoped};
 use super::Paged;
 use crate::auth::Principal;
 use crate::domain::check;
-use crate::domain::hazard::{check_evidence, EvidenceRef, HazardStatus};
+use crate::domain::hazard::{check_evidence, evidence_json, EvidenceRef, HazardStatus};
 use crate::domain::page::PageRequest;
 use crate::domain::role::Role;
 use crate::domain::vocabulary::{text_enum, valid_choice, Choice};
@@ -137,7 +137,7 @@ pub async fn submit_rectification(
     let hazard = visible_hazard(&state, &who, id.into_inner()).await?;
     who.require(&[Role::Owner])?;
     let now = state.now_ms();
-    let evidence = serde_json::to_string(&body.evidence).unwrap_or_else(|_| "[]".to_owned());
+    let evidence = evidence_json(&body.evidence);
     let updated = state
         .store
         .submit_rectification(hazard.id, body.note.trim(), &evidence, now, &actor(&who))

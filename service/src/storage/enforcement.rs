@@ -17,6 +17,7 @@ use crate::domain::enforcement::{
 };
 use crate::domain::hazard::Severity;
 use crate::domain::score::Colour;
+use crate::domain::vocabulary::IntFlag;
 
 /// A rung taken on a hazard's ladder.
 #[derive(Debug, Clone, FromRow)]
@@ -87,8 +88,10 @@ pub struct CaseHazardRow {
     pub shop_id: i64,
     pub id: i64,
     pub severity: Severity,
-    pub referral_taken: i64,
-    pub in_a_case: i64,
+    #[sqlx(try_from = "IntFlag")]
+    pub referral_taken: bool,
+    #[sqlx(try_from = "IntFlag")]
+    pub in_a_case: bool,
 }
 
 /// What the case-opening rule needs to know about a shop.

@@ -11,7 +11,7 @@ use super::sql::{Arg, Statement};
 use super::CorruptRow;
 use super::{status_of, Store};
 use crate::domain::hazard::{
-    EvidenceRef, HazardSource, HazardStatus, HazardType, NewHazard, Severity,
+    evidence_json, EvidenceRef, HazardSource, HazardStatus, HazardType, NewHazard, Severity,
 };
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::role::Visibility;
@@ -89,7 +89,7 @@ pub(crate) async fn open_hazard(
     actor: &Actor,
 ) -> Result<HazardRecord, sqlx::Error> {
     let f = &hazard.finding;
-    let evidence = serde_json::to_string(&f.evidence).unwrap_or_else(|_| "[]".to_owned());
+    let evidence = evidence_json(&f.evidence);
     let record: HazardRecord = sqlx::query_as(&format!(
         "INSERT INTO hazards (shop_id, source, source_id, item_id, hazard_type, severity, description, \
          evidence, observed_at, deadline, status, created_at, updated_at) \

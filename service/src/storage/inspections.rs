@@ -9,7 +9,7 @@ use super::hazards::{open_hazard, HazardRecord};
 use super::scores::mark_for_rescore;
 use super::Store;
 use crate::domain::checklist::CheckResult;
-use crate::domain::hazard::{EvidenceRef, NewHazard, PatrolKind};
+use crate::domain::hazard::{evidence_json, EvidenceRef, NewHazard, PatrolKind};
 
 /// One answer of a self-check, ready to store.
 #[derive(Debug, Clone)]
@@ -98,7 +98,7 @@ impl Store {
             .bind(answer.result)
             .bind(answer.note.as_deref())
             .bind(answer.expires_on.as_deref())
-            .bind(serde_json::to_string(&answer.evidence).unwrap_or_else(|_| "[]".to_owned()))
+            .bind(evidence_json(&answer.evidence))
             .execute(&mut *tx)
             .await?;
             if let Some(expires_on) = &answer.expires_on {
