@@ -14,5 +14,6 @@ mod public;
 mod reviews;
 mod roles;
 mod scoring;
+mod served_enums;
 mod shops;
 mod sweep;
