@@ -49,7 +49,11 @@ macro_rules! text_enum {
             Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
             serde::Serialize, serde::Deserialize, utoipa::ToSchema,
         )]
-        $vis enum $name { $($(#[$vmeta])* #[serde(rename = $text)] $variant),+ }
+        // Names are the variants in snake_case; `rename_all` (not a per-variant `rename = $text`,
+        // which utoipa cannot read through a macro fragment) keeps serde and the document on them,
+        // and `names_agree` checks they equal the stable names below.
+        #[serde(rename_all = "snake_case")]
+        $vis enum $name { $($(#[$vmeta])* $variant),+ }
 
         impl $crate::domain::vocabulary::TextEnum for $name {
             const ALL: &'static [Self] = &[$($name::$variant),+];
@@ -83,6 +87,10 @@ macro_rules! text_enum {
         impl sqlx::Type<sqlx::Any> for $name {
             fn type_info() -> sqlx::any::AnyTypeInfo {
                 <String as sqlx::Type<sqlx::Any>>::type_info()
+            }
+
+            fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+                <String as sqlx::Type<sqlx::Any>>::compatible(ty)
             }
         }
 
@@ -209,11 +217,26 @@ impl sqlx::Type<sqlx::Any> for IntFlag {
     fn type_info() -> sqlx::any::AnyTypeInfo {
         <i64 as sqlx::Type<sqlx::Any>>::type_info()
     }
+
+    // Any integer width: PostgreSQL types `CASE … THEN 1 ELSE 0 END` as INTEGER, not BIGINT.
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <i64 as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
 }
 
 impl<'r> sqlx::Decode<'r, sqlx::Any> for IntFlag {
     fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
         <i64 as sqlx::Decode<'r, sqlx::Any>>::decode(value).map(IntFlag)
+    }
+}
+
+/// Panics unless serde's name of every value of `T` is its stable name (the vocabulary tests call
+/// this for every enum declared with [`text_enum!`]).
+#[cfg(test)]
+pub(crate) fn assert_names_agree<T: TextEnum + serde::Serialize + std::fmt::Debug>() {
+    for v in T::ALL {
+        let json = serde_json::to_value(v).unwrap_or_default();
+        assert_eq!(json.as_str(), Some(v.as_str()), "{v:?}");
     }
 }
 
@@ -237,6 +260,44 @@ mod tests {
             serde_json::to_string(&Fruit::BloodOrange).unwrap(),
             "\"blood_orange\""
         );
+    }
+
+    #[test]
+    fn every_vocabulary_serialises_as_its_stable_names() {
+        use crate::domain::{dispute, enforcement, hazard, job, review, role, score, shop};
+        assert_names_agree::<Fruit>();
+        assert_names_agree::<hazard::Severity>();
+        assert_names_agree::<hazard::HazardType>();
+        assert_names_agree::<hazard::HazardSource>();
+        assert_names_agree::<hazard::HazardStatus>();
+        assert_names_agree::<hazard::PatrolKind>();
+        assert_names_agree::<score::Colour>();
+        assert_names_agree::<score::CharacteristicId>();
+        assert_names_agree::<score::ReasonCode>();
+        assert_names_agree::<score::ColourRule>();
+        assert_names_agree::<score::PathAction>();
+        assert_names_agree::<enforcement::EscalationStep>();
+        assert_names_agree::<enforcement::CaseStatus>();
+        assert_names_agree::<enforcement::CaseReason>();
+        assert_names_agree::<enforcement::CaseActionKind>();
+        assert_names_agree::<enforcement::NoticeKind>();
+        assert_names_agree::<enforcement::FeedKind>();
+        assert_names_agree::<job::JobKind>();
+        assert_names_agree::<job::JobStatus>();
+        assert_names_agree::<dispute::DisputeTarget>();
+        assert_names_agree::<dispute::DisputeStatus>();
+        assert_names_agree::<dispute::DisputeOutcome>();
+        assert_names_agree::<review::ReviewStatus>();
+        assert_names_agree::<review::HoldReason>();
+        assert_names_agree::<review::TipStatus>();
+        assert_names_agree::<role::Role>();
+        assert_names_agree::<role::ActorRole>();
+        assert_names_agree::<shop::Category>();
+        assert_names_agree::<shop::ShopStatus>();
+        assert_names_agree::<crate::domain::checklist::CheckResult>();
+        assert_names_agree::<crate::routes::hazards::HazardListStatus>();
+        assert_names_agree::<crate::routes::hazards::VerificationOutcome>();
+        assert_names_agree::<crate::routes::health::HealthStatus>();
     }
 
     #[test]
