@@ -15,6 +15,7 @@ use crate::config::Settings;
 use crate::domain::checklist::Checklists;
 use crate::domain::review::AbuseRules;
 use crate::extract;
+use crate::jobs;
 use crate::openapi;
 use crate::routes::{self, fallback::RouteTable};
 use crate::state::AppState;
@@ -34,6 +35,26 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     .await?;
     store.migrate().await?;
     Ok(store)
+}
+
+/// Every `every`, until the process ends: one sweep pass, then any job left queued or abandoned by
+/// a stopped replica.
+fn spawn_background(state: web::Data<AppState>, every: Duration) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            match sweep::sweep_once(&state).await {
+                Ok(pass) if pass != sweep::SweepPass::default() => tracing::info!(?pass, "sweep"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "sweep failed; retrying next interval"),
+            }
+            if let Err(e) = jobs::run_queued(&state).await {
+                tracing::warn!(error = %e, "job queue unreadable; retrying next interval");
+            }
+        }
+    });
 }
 
 /// `/docs` → `/docs/`, where Swagger UI resolves its assets relative to the trailing slash.
@@ -87,7 +108,7 @@ impl Application {
             clock,
         });
         if state.settings.sweep_interval_secs > 0 {
-            sweep::spawn_sweeper(
+            spawn_background(
                 state.clone(),
                 Duration::from_secs(state.settings.sweep_interval_secs),
             );

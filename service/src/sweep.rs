@@ -5,9 +5,6 @@
 //! One shop's failure never stops the others: it is logged with its id, counted in `/metrics`
 //! (`sweep_failures_total`) and skipped; its rescore mark stays, so the next pass retries it.
 
-use std::time::Duration;
-
-use actix_web::web;
 use serde::Serialize;
 
 use shopcredit_scoring::{
@@ -29,22 +26,6 @@ pub const STALE_AFTER_MS: i64 = 24 * 3_600_000;
 const SWEEP_BATCH: i64 = 500;
 /// The outcome recorded on a case that closed itself because its causes are fixed.
 pub const FIXED_OUTCOME: &str = "fixed";
-
-/// Runs the sweep every `every` until the process ends.
-pub fn spawn_sweeper(state: web::Data<AppState>, every: Duration) {
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(every);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticker.tick().await;
-            match sweep_once(&state).await {
-                Ok(pass) if pass != SweepPass::default() => tracing::info!(?pass, "sweep"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "sweep failed; retrying next interval"),
-            }
-        }
-    });
-}
 
 /// What one pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
