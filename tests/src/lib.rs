@@ -24,6 +24,9 @@ use shopcredit_service::state::AppState;
 use shopcredit_service::storage::tokens::NewToken;
 use shopcredit_service::storage::Store;
 use shopcredit_service::sweep::{sweep_once, SweepPass};
+use sqlx::postgres::PgConnection;
+use sqlx::sqlite::SqliteConnection;
+use sqlx::{Connection, Executor};
 
 /// How long [`TestApp::job`] waits for a job to finish.
 const JOB_PATIENCE: StdDuration = StdDuration::from_secs(10);
@@ -207,6 +210,33 @@ impl TestApp {
                 answer.text
             );
             tokio::time::sleep(JOB_POLL).await;
+        }
+    }
+
+    /// Runs statements on the app's database over a connection of the test's own (to inject
+    /// faults or corrupt rows the way a bad migration or a manual edit would).
+    pub async fn execute_sql(&self, statements: &[String]) {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::connect(&self.database_url)
+                    .await
+                    .expect("a second connection to the SQLite database");
+                for statement in statements {
+                    conn.execute(statement.as_str())
+                        .await
+                        .unwrap_or_else(|e| panic!("{statement}: {e}"));
+                }
+            }
+            Backend::Postgres => {
+                let mut conn = PgConnection::connect(&self.database_url)
+                    .await
+                    .expect("a second connection to the PostgreSQL database");
+                for statement in statements {
+                    conn.execute(statement.as_str())
+                        .await
+                        .unwrap_or_else(|e| panic!("{statement}: {e}"));
+                }
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 use reqwest::StatusCode;
+use serde_json::json;
 use shopcredit_e2e::{on_both_backends, TestApp};
 
 async fn healthz_and_readyz_answer_ok(app: TestApp) {
@@ -44,8 +45,76 @@ async fn a_lost_database_answers_503_without_internals(app: TestApp) {
     );
 }
 
+/// Every answer names its request, so a user's report can be found in the logs: the client's id
+/// when it is a sane token, a fresh one otherwise.
+async fn every_answer_carries_a_request_id(app: TestApp) {
+    let made = app.get("/healthz", None).await;
+    let id = made.headers["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 16, "{id}");
+    assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+    let again = app.get("/healthz", None).await;
+    assert_ne!(again.headers["x-request-id"], made.headers["x-request-id"]);
+
+    let send = |value: String| {
+        let request = app
+            .client
+            .get(format!("{}/v1/nowhere", app.base_url))
+            .header("x-request-id", value);
+        async move { TestApp::answer(request.send().await.unwrap()).await }
+    };
+    let kept = send("field-app.7f3a_01".to_owned()).await;
+    assert_eq!(kept.status, StatusCode::NOT_FOUND);
+    assert_eq!(kept.headers["x-request-id"], "field-app.7f3a_01");
+    for bad in [
+        "has space".to_owned(),
+        "x".repeat(129),
+        "<script>".to_owned(),
+    ] {
+        let replaced = send(bad.clone()).await;
+        let id = replaced.headers["x-request-id"].to_str().unwrap();
+        assert_ne!(id, bad);
+        assert_eq!(id.len(), 16, "{bad:?} was replaced by {id}");
+    }
+}
+
+/// Stored data that cannot be read is an error in the envelope, never silently shown as empty.
+async fn stored_data_that_cannot_be_read_is_a_500_not_an_empty_answer(app: TestApp) {
+    let admin = app.admin().await;
+    let shop = app.create_shop(&admin, "数据坏了的店", "G01").await;
+    let id = shop["id"].as_i64().unwrap();
+    let findings =
+        json!([{"hazard_type": "fire", "severity": "minor", "description": "灭火器过期"}]);
+    let patrol = app.patrol(&admin, id, app.now(), findings).await;
+    let hazard = patrol.body["hazards"][0]["id"].as_i64().unwrap();
+    app.execute_sql(&[
+        format!("UPDATE events SET details = 'not json' WHERE shop_id = {id}"),
+        format!("UPDATE hazards SET evidence = '{{broken' WHERE id = {hazard}"),
+    ])
+    .await;
+    for path in [
+        format!("/v1/shops/{id}/events"),
+        format!("/v1/hazards/{hazard}"),
+    ] {
+        let answer = app.get(&path, Some(&admin)).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{path}: {}",
+            answer.text
+        );
+        assert_eq!(answer.error_code(), Some("internal"), "{path}");
+        assert!(
+            !answer.text.contains("broken"),
+            "no internals: {}",
+            answer.text
+        );
+    }
+}
+
 on_both_backends!(
     healthz_and_readyz_answer_ok,
     metrics_count_requests_per_route_pattern_and_status,
     a_lost_database_answers_503_without_internals,
+    every_answer_carries_a_request_id,
+    stored_data_that_cannot_be_read_is_a_500_not_an_empty_answer,
 );

@@ -68,4 +68,38 @@ async fn adopting_a_policy_answers_202_with_a_job_that_rescores_every_shop(app: 
     assert_eq!(refused.error_code(), Some("forbidden"), "{}", refused.text);
 }
 
-on_both_backends!(adopting_a_policy_answers_202_with_a_job_that_rescores_every_shop);
+/// A job whose replica died while running it (its heartbeat stopped) is taken over and finished by
+/// the next worker; a job still beating is left to its worker.
+async fn a_job_abandoned_by_a_dead_replica_is_finished_by_another(app: TestApp) {
+    let regulator = app.token(Role::Regulator, &[], &[]).await;
+    let admin = app.admin().await;
+    app.create_shop(&admin, "接手的店", "G01").await;
+    let now = app.now().timestamp_millis();
+    let abandoned = now - 10 * 60 * 1000;
+    let params = r#"{"version": "expert-2025.1"}"#;
+    app.execute_sql(&[
+        format!(
+            "INSERT INTO jobs (kind, status, params, created_by, created_at, started_at, heartbeat_at) \
+             VALUES ('backtest_policy', 'running', '{params}', 'token:1', {abandoned}, {abandoned}, {abandoned})"
+        ),
+        format!(
+            "INSERT INTO jobs (kind, status, params, created_by, created_at, started_at, heartbeat_at) \
+             VALUES ('backtest_policy', 'running', '{params}', 'token:1', {now}, {now}, {now})"
+        ),
+    ])
+    .await;
+    let ran = shopcredit_service::jobs::run_queued(&app.state)
+        .await
+        .expect("the queue is readable");
+    assert_eq!(ran, 1, "only the abandoned job is taken over");
+    let taken = app.get("/v1/jobs/1", Some(&regulator)).await;
+    assert_eq!(taken.body["status"], "succeeded", "{}", taken.text);
+    assert_eq!(taken.body["result"]["shops"], 1, "{}", taken.text);
+    let alive = app.get("/v1/jobs/2", Some(&regulator)).await;
+    assert_eq!(alive.body["status"], "running", "{}", alive.text);
+}
+
+on_both_backends!(
+    adopting_a_policy_answers_202_with_a_job_that_rescores_every_shop,
+    a_job_abandoned_by_a_dead_replica_is_finished_by_another,
+);

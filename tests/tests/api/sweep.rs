@@ -7,35 +7,6 @@ use serde_json::{json, Value};
 use shopcredit_e2e::{on_both_backends, Backend, TestApp};
 use shopcredit_service::domain::role::Role;
 use shopcredit_service::domain::score::Colour;
-use sqlx::postgres::PgConnection;
-use sqlx::sqlite::SqliteConnection;
-use sqlx::{Connection, Executor};
-
-/// Runs statements on the app's database over a connection of the test's own.
-async fn execute(app: &TestApp, statements: &[String]) {
-    match app.backend {
-        Backend::Sqlite => {
-            let mut conn = SqliteConnection::connect(&app.database_url)
-                .await
-                .expect("a second connection to the SQLite database");
-            for statement in statements {
-                conn.execute(statement.as_str())
-                    .await
-                    .unwrap_or_else(|e| panic!("{statement}: {e}"));
-            }
-        }
-        Backend::Postgres => {
-            let mut conn = PgConnection::connect(&app.database_url)
-                .await
-                .expect("a second connection to the PostgreSQL database");
-            for statement in statements {
-                conn.execute(statement.as_str())
-                    .await
-                    .unwrap_or_else(|e| panic!("{statement}: {e}"));
-            }
-        }
-    }
-}
 
 /// Injects a fault: every new score snapshot of `shop_id` is refused by the database.
 async fn refuse_snapshots_of(app: &TestApp, shop_id: i64) {
@@ -54,7 +25,7 @@ async fn refuse_snapshots_of(app: &TestApp, shop_id: i64) {
             ),
         ],
     };
-    execute(app, &statements).await;
+    app.execute_sql(&statements).await;
 }
 
 /// Removes the fault.
@@ -63,7 +34,7 @@ async fn accept_snapshots_again(app: &TestApp) {
         Backend::Sqlite => "DROP TRIGGER injected_failure",
         Backend::Postgres => "DROP TRIGGER injected_failure ON score_snapshots",
     };
-    execute(app, &[statement.to_owned()]).await;
+    app.execute_sql(&[statement.to_owned()]).await;
 }
 
 fn critical() -> Value {
