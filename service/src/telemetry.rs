@@ -96,6 +96,27 @@ impl Metrics {
     }
 }
 
+/// The `method` label of a request: one of the methods HTTP defines, or `other`. Labels come from a
+/// closed set, so a client inventing methods cannot grow the metrics (and the server's memory).
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    const KNOWN: [(Method, &str); 9] = [
+        (Method::GET, "GET"),
+        (Method::HEAD, "HEAD"),
+        (Method::POST, "POST"),
+        (Method::PUT, "PUT"),
+        (Method::PATCH, "PATCH"),
+        (Method::DELETE, "DELETE"),
+        (Method::OPTIONS, "OPTIONS"),
+        (Method::CONNECT, "CONNECT"),
+        (Method::TRACE, "TRACE"),
+    ];
+    KNOWN
+        .iter()
+        .find(|(m, _)| m == method)
+        .map_or("other", |(_, label)| label)
+}
+
 /// The header that carries a request's id, taken from the client (or a proxy) or made here.
 pub const REQUEST_ID: &str = "x-request-id";
 
@@ -127,7 +148,7 @@ pub async fn observe_requests(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let method = req.method().to_string();
+    let method = method_label(req.method()).to_owned();
     let path = req.path().to_owned();
     let request_id = request_id_of(&req);
     let span = tracing::info_span!("request", request_id = %request_id, %method, %path);

@@ -111,7 +111,29 @@ async fn stored_data_that_cannot_be_read_is_a_500_not_an_empty_answer(app: TestA
     }
 }
 
+/// Metric labels come from a closed set: a client inventing methods adds no series.
+async fn invented_methods_do_not_grow_the_metrics(app: TestApp) {
+    for i in 0..40 {
+        let method = reqwest::Method::from_bytes(format!("M{i}").as_bytes()).unwrap();
+        app.call(method, "/v1/shops", None, None).await;
+    }
+    let metrics = app.get("/metrics", None).await;
+    let series = |name: &str| metrics.text.lines().filter(|l| l.starts_with(name)).count();
+    assert!(
+        !metrics.text.contains("method=\"M1"),
+        "invented methods became labels:\n{}",
+        metrics.text
+    );
+    assert!(
+        metrics.text.contains("method=\"other\""),
+        "{}",
+        metrics.text
+    );
+    assert!(series("http_requests_total{") <= 3, "{}", metrics.text);
+}
+
 on_both_backends!(
+    invented_methods_do_not_grow_the_metrics,
     healthz_and_readyz_answer_ok,
     metrics_count_requests_per_route_pattern_and_status,
     a_lost_database_answers_503_without_internals,
