@@ -66,7 +66,9 @@ pub use evidence::{
     PatrolKind, Rating, Review, SelfCheck, Severity,
 };
 pub use explain::{CharacteristicPoints, Reason, ReasonCode, MAX_REASONS};
-pub use path::{Action, Step, MAX_PATH_STEPS, SIMULATED_PATROL_ID};
+pub use path::{
+    wait_for_green, Action, Step, MAX_PATH_STEPS, SIMULATED_PATROL_ID, WAIT_HORIZON_DAYS,
+};
 pub use policy::{
     hazard_deadline, AlertRule, BySeverity, ColourThresholds, EnforcementRule, EscalationHours,
     Policy, ProvisionalRule, ValidPolicy, ViolationWeights, DEFAULT_POLICY_TOML,
