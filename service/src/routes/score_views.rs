@@ -20,6 +20,8 @@ pub struct ReasonView {
 
 /// One step back to green, with the score and colour it brings.
 #[derive(Debug, Serialize, ToSchema)]
+// Named apart from the escalation rungs' `StepView`, which would otherwise overwrite it.
+#[schema(as = PathStepView)]
 pub struct StepView {
     pub action: PathAction,
     /// For `verify_fix`: the hazard to fix.
