@@ -48,6 +48,10 @@ mod test_support;
 mod text;
 mod time;
 
+/// How the score is made and what moves it, for owners, in Chinese then English (Markdown); kept
+/// consistent with the default policy by a test.
+pub const HOW_SCORES_WORK: &str = include_str!("how_scores_work.md");
+
 pub use alerts::{alerts, Alert, AlertDue, AlertHazard, AlertKind, TrackedItem};
 pub use assess::{assess, Assessment};
 pub use calendar::Day;

@@ -159,3 +159,36 @@ fn a_false_pass_found_by_a_patrol_costs_more_than_reporting_the_problem_honestly
         - i32::from(assess_at(&at_check, checked).score);
     assert_eq!(cost, 20, "two self-reported majors weigh 2.0: one bin");
 }
+
+#[test]
+fn the_owners_explanation_quotes_the_default_policys_numbers() {
+    let p = policy();
+    let c = p.colours;
+    for number in [
+        p.scorecard.base_points.to_string(),
+        c.green_at_least.to_string(),
+        c.red_below.to_string(),
+        c.hysteresis_margin.to_string(),
+        p.self_check_cadence_days.to_string(),
+        p.honesty_window_days.to_string(),
+    ] {
+        assert!(
+            HOW_SCORES_WORK.matches(number.as_str()).count() >= 2,
+            "{number} in both languages"
+        );
+    }
+    let honesty = p
+        .scorecard
+        .card(CharacteristicId::SelfCheckHonesty)
+        .map(|c| {
+            c.bins
+                .iter()
+                .map(|b| -b.points)
+                .filter(|p| *p > 0)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    for lost in honesty {
+        assert!(HOW_SCORES_WORK.contains(&lost.to_string()), "{lost}");
+    }
+}
