@@ -34,11 +34,11 @@ pub struct Characteristics {
     pub max_days_overdue: i64,
     /// Open (incl. awaiting verification) hazards not yet overdue, by severity: critical, major, minor.
     pub open_counts: [u32; 3],
-    /// Their severity-weighted sum.
+    /// Their severity- and source-weighted sum (self-reported ones weigh `self_reported`).
     pub open_load: f64,
     /// Their ids.
     pub open_hazard_ids: Vec<i64>,
-    /// Decayed load of all counted hazards.
+    /// Decayed load of all counted hazards, open or closed.
     pub past_violation_load: f64,
     /// Number of counted hazards behind that load.
     pub past_violation_count: u32,
@@ -48,7 +48,8 @@ pub struct Characteristics {
     pub days_since_self_check: Option<i64>,
     /// Days since the last self-check (or registration) ÷ cadence; `None` while the first is not due.
     pub diligence_ratio: Option<f64>,
-    /// Contradicted self-check passes in the look-back window; `None` with no self-checks there.
+    /// Contradicted self-check passes in the look-back window; `None` while no patrol has checked a
+    /// self-check there (nothing to judge honesty by).
     pub honesty_contradictions: Option<u32>,
     /// The patrol hazards that contradicted a pass.
     pub contradicting_hazard_ids: Vec<i64>,
@@ -133,9 +134,9 @@ pub fn characteristics(
             continue;
         };
         c.evidence_count += 1;
+        latest_violation = latest_violation.max(Some(h.observed_at));
         c.past_violation_count += 1;
         c.past_violation_load += violation_weight(h, policy, as_of);
-        latest_violation = latest_violation.max(Some(h.observed_at));
         let days_overdue = h.days_overdue(as_of);
         if let Some(days) = days_overdue {
             let o = overdue_mut(&mut c, h.severity);
@@ -145,7 +146,8 @@ pub fn characteristics(
             c.max_days_overdue = c.max_days_overdue.max(days);
         } else if state.is_unresolved() {
             c.open_counts[severity_index(h.severity)] += 1;
-            c.open_load += policy.open_hazard_weights.get(h.severity);
+            c.open_load +=
+                policy.open_hazard_weights.get(h.severity) * open_source_weight(h, policy);
             c.open_hazard_ids.push(h.id);
         }
         if in_window(h.observed_at) {
@@ -227,7 +229,16 @@ fn self_check_characteristics(
             c.contradicting_hazard_ids.push(h.id);
         }
     }
-    c.honesty_contradictions = Some(contradictions);
+    // Honesty is judged only once a patrol has checked a self-check within the window: before
+    // that there is nothing to confirm, and ticking every item "pass" must earn nothing by itself.
+    let confirmed = recent.iter().any(|s| {
+        evidence.patrols.iter().any(|p| {
+            p.observed_at <= as_of
+                && s.submitted_at <= p.observed_at
+                && p.observed_at <= s.submitted_at.plus_days(window)
+        })
+    });
+    c.honesty_contradictions = (confirmed || contradictions > 0).then_some(contradictions);
 }
 
 fn rating_characteristics(
@@ -248,6 +259,15 @@ fn rating_characteristics(
     c.counted_reviews = count;
     let m = policy.rating_prior_weight;
     c.shrunk_rating = (count > 0).then(|| (sum + m * c.prior_rating) / (f64::from(count) + m));
+}
+
+/// An open hazard the owner reported weighs less than the same hazard found by an inspector: the
+/// owner told us, so reporting must never cost more than hiding it until a patrol finds it.
+fn open_source_weight(h: &Hazard, policy: &ValidPolicy) -> f64 {
+    match h.source {
+        HazardSource::SelfCheck => policy.violation_weights.self_reported,
+        HazardSource::Patrol | HazardSource::TipOff => policy.violation_weights.found_by_inspection,
+    }
 }
 
 fn violation_weight(h: &Hazard, policy: &ValidPolicy, as_of: Timestamp) -> f64 {

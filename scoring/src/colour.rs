@@ -170,24 +170,25 @@ pub(crate) fn decide_colour(
     }
 }
 
-/// A clean patrol no earlier than `since` and than the last verified fix, with no hazard observed
-/// before it still unresolved: an inspector has seen the shop clean since things went wrong.
+/// A clean patrol no earlier than `since`, after every hazard on record was observed, with every one
+/// of them verified closed by `as_of`: an inspector has seen the shop clean since things went wrong.
+///
+/// The order of a visit's records does not matter: an inspector who records the clean patrol observed
+/// at arrival and verifies a fix during the same visit (so the verification comes after the patrol)
+/// gives a re-inspection, exactly as when the verification is recorded first. A hazard observed after
+/// the patrol means the patrol does not show the shop as it is now.
 pub fn verified_clean_reinspection(
     evidence: &Evidence,
     as_of: Timestamp,
     since: Timestamp,
 ) -> bool {
-    let mut last_closed: Option<Timestamp> = None;
-    let mut oldest_unresolved: Option<Timestamp> = None;
+    let mut last_observed: Option<Timestamp> = None;
     for h in &evidence.hazards {
         match h.state_at(as_of) {
-            Some(HazardState::Closed { closed_at }) => {
-                last_closed = last_closed.max(Some(closed_at))
+            Some(HazardState::Closed { .. }) => {
+                last_observed = last_observed.max(Some(h.observed_at))
             }
-            Some(_) => {
-                oldest_unresolved =
-                    Some(oldest_unresolved.map_or(h.observed_at, |t| t.min(h.observed_at)))
-            }
+            Some(_) => return false,
             None => {}
         }
     }
@@ -195,8 +196,7 @@ pub fn verified_clean_reinspection(
         p.is_clean()
             && p.observed_at <= as_of
             && p.observed_at >= since
-            && !matches!(last_closed, Some(t) if p.observed_at < t)
-            && !matches!(oldest_unresolved, Some(t) if t <= p.observed_at)
+            && !matches!(last_observed, Some(t) if p.observed_at < t)
     })
 }
 

@@ -48,6 +48,10 @@ mod test_support;
 mod text;
 mod time;
 
+/// How the score is made and what moves it, for owners, in Chinese then English (Markdown); kept
+/// consistent with the default policy by a test.
+pub const HOW_SCORES_WORK: &str = include_str!("how_scores_work.md");
+
 pub use alerts::{alerts, Alert, AlertDue, AlertHazard, AlertKind, TrackedItem};
 pub use assess::{assess, Assessment};
 pub use calendar::Day;
@@ -66,7 +70,9 @@ pub use evidence::{
     PatrolKind, Rating, Review, SelfCheck, Severity,
 };
 pub use explain::{CharacteristicPoints, Reason, ReasonCode, MAX_REASONS};
-pub use path::{Action, Step, MAX_PATH_STEPS, SIMULATED_PATROL_ID};
+pub use path::{
+    wait_for_green, Action, Step, MAX_PATH_STEPS, SIMULATED_PATROL_ID, WAIT_HORIZON_DAYS,
+};
 pub use policy::{
     hazard_deadline, AlertRule, BySeverity, ColourThresholds, EnforcementRule, EscalationHours,
     Policy, ProvisionalRule, ValidPolicy, ViolationWeights, DEFAULT_POLICY_TOML,

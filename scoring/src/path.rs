@@ -9,13 +9,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::assess::{score_only, Scored};
 use crate::colour::{Colour, PreviousCode};
-use crate::evidence::{DistrictContext, Evidence, HazardStatus, Patrol, PatrolKind, SelfCheck};
+use crate::evidence::{
+    DistrictContext, Evidence, HazardState, HazardStatus, Patrol, PatrolKind, SelfCheck,
+};
 use crate::explain::severity_names;
 use crate::policy::ValidPolicy;
 use crate::time::Timestamp;
 
 /// The search stops after this many steps; past it the list is long enough to act on.
 pub const MAX_PATH_STEPS: usize = 12;
+
+/// How far ahead the path looks for the day waiting turns the shop green.
+pub const WAIT_HORIZON_DAYS: i64 = 5 * 365;
 
 /// Id given to the simulated re-inspection; real patrol ids are positive.
 pub const SIMULATED_PATROL_ID: i64 = -1;
@@ -33,6 +38,12 @@ pub enum Action {
     SubmitSelfCheck,
     /// Have an inspector re-inspect and find nothing (only once no hazard is left unresolved).
     CleanReinspection,
+    /// Nothing more to do but keep up the self-checks on cadence until `until`, when old history has
+    /// decayed enough (always the last step, and only when no action reaches green sooner).
+    Wait {
+        /// The first instant (whole days from now) at which the shop is green if nothing new is found.
+        until: Timestamp,
+    },
 }
 
 /// One step of the path, with its effect.
@@ -76,9 +87,10 @@ impl Ctx<'_> {
     }
 }
 
-/// The shortest list of actions found that turns the shop green; empty when already green. When
-/// green cannot be reached within [`MAX_PATH_STEPS`] (old violations or reviews only time heals),
-/// the best actions found are returned and the last step's colour shows it is not green.
+/// The shortest list of actions found that turns the shop green; empty when already green. When the
+/// actions alone cannot reach green (old violations only time heals), a last [`Action::Wait`] step
+/// says from when the shop is green if it keeps up its self-checks and nothing new is found; only
+/// past [`WAIT_HORIZON_DAYS`] does the path end short of green.
 pub(crate) fn path_to_green(
     evidence: &Evidence,
     ctx: &DistrictContext,
@@ -115,7 +127,139 @@ pub(crate) fn path_to_green(
             }
         }
     }
-    replay(evidence, &cx, start, current.score, &actions).unwrap_or_default()
+    let steps = replay(evidence, &cx, start, current.score, &actions).unwrap_or_default();
+    if steps
+        .last()
+        .is_some_and(|s| s.colour_after == Colour::Green)
+    {
+        return steps;
+    }
+    // Only time heals what is left. Waiting may need a clean re-inspection now (a held colour
+    // is lifted only by one since it started) and an up-to-date self-check: try those too.
+    let extras: [&[Action]; 3] = [
+        &[],
+        &[Action::CleanReinspection],
+        &[Action::SubmitSelfCheck, Action::CleanReinspection],
+    ];
+    for extra in extras {
+        let mut tried = actions.clone();
+        tried.extend(extra.iter().filter(|a| !actions.contains(a)).cloned());
+        let Some(mut with_wait) = replay(evidence, &cx, start, current.score, &tried) else {
+            continue;
+        };
+        let score = with_wait.last().map_or(current.score, |s| s.score_after);
+        if let Some(step) = wait_step(evidence, &cx, start, score, &tried) {
+            with_wait.push(step);
+            return with_wait;
+        }
+    }
+    steps
+}
+
+/// What "keep up the self-checks and wait" means: from `now`, a self-check every cadence, and the
+/// shop rescored every day (as the sweep does) until it is green or [`WAIT_HORIZON_DAYS`] pass.
+/// Answers the evidence, the colour in force and the score on the last day simulated, and that day.
+pub fn wait_for_green(
+    evidence: &Evidence,
+    ctx: &DistrictContext,
+    policy: &ValidPolicy,
+    now: Timestamp,
+    previous: PreviousCode,
+) -> (Evidence, PreviousCode, u16, Timestamp) {
+    let mut ev = evidence.clone();
+    let mut previous = previous;
+    let cadence = i64::from(policy.self_check_cadence_days);
+    let mut score = 0;
+    let mut day = now;
+    for days in 1..=WAIT_HORIZON_DAYS {
+        day = now.plus_days(days);
+        if days % cadence == 0 {
+            ev.self_checks.push(SelfCheck {
+                submitted_at: day,
+                passed_item_ids: Vec::new(),
+                failed: 0,
+                not_applicable: 0,
+            });
+        }
+        let s = score_only(&ev, ctx, policy, day, Some(previous));
+        if s.colour.colour != previous.colour {
+            previous = PreviousCode {
+                colour: s.colour.colour,
+                since: day,
+            };
+        }
+        score = s.score;
+        if previous.colour == Colour::Green {
+            break;
+        }
+    }
+    (ev, previous, score, day)
+}
+
+/// The evidence as it stood at `as_of`: waiting looks into days after it, which must not see what
+/// was recorded later (the assessment stays blind to the future).
+fn known_at(evidence: &Evidence, as_of: Timestamp) -> Evidence {
+    let mut ev = evidence.clone();
+    ev.hazards.retain(|h| h.observed_at <= as_of);
+    for h in &mut ev.hazards {
+        match h.state_at(as_of) {
+            Some(HazardState::Open) => {
+                h.status = HazardStatus::Open;
+                h.closed_at = None;
+                h.rectified_at = h.rectified_at.filter(|t| *t <= as_of);
+            }
+            Some(HazardState::AwaitingVerification { claimed_at }) => {
+                h.status = HazardStatus::AwaitingVerification;
+                h.closed_at = None;
+                h.rectified_at = Some(claimed_at);
+            }
+            Some(HazardState::Closed { .. }) | None => {}
+        }
+    }
+    ev.patrols.retain(|p| p.observed_at <= as_of);
+    ev.self_checks.retain(|s| s.submitted_at <= as_of);
+    ev.reviews.retain(|r| r.at <= as_of);
+    ev
+}
+
+/// The last step when the actions alone do not reach green: the day waiting does.
+fn wait_step(
+    evidence: &Evidence,
+    cx: &Ctx<'_>,
+    start: PreviousCode,
+    score: u16,
+    actions: &[Action],
+) -> Option<Step> {
+    let mut ev = known_at(evidence, cx.as_of);
+    let mut previous = start;
+    for action in actions {
+        apply(&mut ev, action, cx.as_of);
+        let s = cx.score(&ev, previous);
+        previous = cx.carry(previous, s.colour.colour);
+    }
+    // Time only heals once nothing is left to fix: an open hazard turns overdue while waiting.
+    if unresolved(&ev, cx.as_of) > 0 {
+        return None;
+    }
+    let (_, code, score_after, until) = wait_for_green(&ev, cx.ctx, cx.policy, cx.as_of, previous);
+    if code.colour != Colour::Green {
+        return None;
+    }
+    let days = until.whole_days_since(cx.as_of);
+    let cadence = cx.policy.self_check_cadence_days;
+    Some(Step {
+        action: Action::Wait { until },
+        en: format!(
+            "Keep up a self-check every {cadence} days and wait {days} days: by then old \
+             violations weigh little enough for green"
+        ),
+        zh: format!(
+            "坚持每 {cadence} 天自查一次，等待 {days} 天：届时历史违规的影响已减弱，可恢复绿码"
+        ),
+        score_after,
+        colour_after: code.colour,
+        points_gained: i32::from(score_after) - i32::from(score),
+    })
 }
 
 type Key = (Colour, u16, Reverse<usize>);
@@ -222,8 +366,8 @@ fn candidates(ev: &Evidence, as_of: Timestamp, done: &[Action]) -> Vec<Action> {
 
 /// How to take back an action tried in place.
 enum Undo {
-    /// Restore these hazards' status and verification time.
-    Hazards(Vec<(usize, HazardStatus, Option<Timestamp>)>),
+    /// Restore these hazards' status, claim and verification times.
+    Hazards(Vec<(usize, HazardStatus, Option<Timestamp>, Option<Timestamp>)>),
     /// Drop the self-check just pushed.
     SelfCheck,
     /// Drop the patrol just pushed.
@@ -234,9 +378,10 @@ impl Undo {
     fn revert(self, ev: &mut Evidence) {
         match self {
             Undo::Hazards(saved) => {
-                for (i, status, closed_at) in saved {
+                for (i, status, rectified_at, closed_at) in saved {
                     if let Some(h) = ev.hazards.get_mut(i) {
                         h.status = status;
+                        h.rectified_at = rectified_at;
                         h.closed_at = closed_at;
                     }
                 }
@@ -257,7 +402,12 @@ fn apply(ev: &mut Evidence, action: &Action, as_of: Timestamp) -> Undo {
             let mut saved = Vec::new();
             for (i, h) in ev.hazards.iter_mut().enumerate() {
                 if h.id == *hazard_id {
-                    saved.push((i, h.status, h.closed_at));
+                    saved.push((i, h.status, h.rectified_at, h.closed_at));
+                    // As the service records it: a standing claim is verified; otherwise the owner
+                    // claims the fix now and the inspector verifies it.
+                    if h.status != HazardStatus::AwaitingVerification {
+                        h.rectified_at = Some(as_of);
+                    }
                     h.status = HazardStatus::Closed;
                     h.closed_at = Some(as_of);
                 }
@@ -273,6 +423,7 @@ fn apply(ev: &mut Evidence, action: &Action, as_of: Timestamp) -> Undo {
             });
             Undo::SelfCheck
         }
+        Action::Wait { .. } => Undo::Hazards(Vec::new()),
         Action::CleanReinspection => {
             ev.patrols.push(Patrol {
                 id: SIMULATED_PATROL_ID,
@@ -316,6 +467,7 @@ fn describe(ev: &Evidence, action: &Action, cx: &Ctx<'_>) -> (String, String) {
                 ("Submit a self-check".to_owned(), "提交安全自查".to_owned())
             }
         }
+        Action::Wait { .. } => (String::new(), String::new()),
         Action::CleanReinspection => (
             "Get a re-inspection that finds no problems".to_owned(),
             "申请复查并通过（未发现问题）".to_owned(),

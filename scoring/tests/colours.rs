@@ -167,11 +167,24 @@ fn clean_reinspection_after_the_last_fix_lifts_red_inside_the_margin() {
 }
 
 #[test]
-fn patrol_before_the_last_fix_is_no_reinspection() {
+fn clean_patrol_before_the_fix_was_verified_counts_once_it_is() {
+    // Issue 9: the patrol of a visit is recorded at arrival, the verification during the visit.
     let mut e = shop();
     e.hazards
         .push(patrol_hazard(1, Severity::Critical, day(390)).closed(day(395)));
     e.patrols.push(clean_patrol(7, day(394)));
+    assert_eq!(
+        colour_of(&e, 560, was(Colour::Red, 391)),
+        (Colour::Yellow, ColourRule::CleanReinspection)
+    );
+}
+
+#[test]
+fn patrol_before_a_later_finding_is_no_reinspection() {
+    let mut e = shop();
+    e.patrols.push(clean_patrol(7, day(392)));
+    e.hazards
+        .push(patrol_hazard(1, Severity::Critical, day(393)).closed(day(395)));
     assert_eq!(colour_of(&e, 560, was(Colour::Red, 391)).0, Colour::Red);
 }
 
@@ -278,6 +291,7 @@ fn following_the_path_to_green_reaches_green_with_the_promised_scores() {
             }
             Action::SubmitSelfCheck => e.self_checks.push(self_check(as_of, &[])),
             Action::CleanReinspection => e.patrols.push(clean_patrol(99, as_of)),
+            Action::Wait { .. } => panic!("fixing is enough here: {step:?}"),
         }
         let now = assess(&e, &ctx(), &policy(), as_of, Some(previous));
         assert_eq!(

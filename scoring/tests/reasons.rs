@@ -56,14 +56,21 @@ fn overdue_minor_hazard_and_its_days_overdue_are_reasons() {
 }
 
 #[test]
-fn open_hazard_not_yet_due_is_a_reason() {
+fn open_hazard_not_yet_due_is_a_reason_once_as_a_violation_on_record() {
+    // Issue 9: a new hazard is one fact, counted once (the default card does not score open ones).
     let mut e = good_shop();
     e.hazards
         .push(patrol_hazard(44, Severity::Critical, day_h(AS_OF, -6)));
     let a = assess_at(&e, day(AS_OF));
-    let r = reason(&a, ReasonCode::OpenHazards);
-    assert_eq!(r.hazard_ids, vec![44]);
-    assert!(r.en.contains("1 critical"), "{}", r.en);
+    assert!(!codes(&a).contains(&ReasonCode::OpenHazards));
+    let r = reason(&a, ReasonCode::PastViolations);
+    assert_eq!(r.points_lost, 30);
+    assert!(r.en.starts_with("1 violation on record"), "{}", r.en);
+    assert_eq!(
+        a.path_to_green.first().map(|s| &s.action),
+        None,
+        "one critical found today leaves a good shop green"
+    );
 }
 
 #[test]
@@ -72,7 +79,7 @@ fn past_violation_is_a_reason_even_when_fixed_on_time() {
     e.hazards
         .push(patrol_hazard(45, Severity::Major, day(300)).closed(day(301)));
     let a = assess_at(&e, day(AS_OF));
-    assert_eq!(reason(&a, ReasonCode::PastViolations).points_lost, 15);
+    assert_eq!(reason(&a, ReasonCode::PastViolations).points_lost, 20);
 }
 
 #[test]
@@ -86,7 +93,7 @@ fn self_check_pass_contradicted_by_patrol_is_a_reason() {
     );
     let a = assess_at(&e, day(AS_OF));
     let r = reason(&a, ReasonCode::SelfCheckHonesty);
-    assert_eq!((r.points_lost, r.hazard_ids), (50, vec![46]));
+    assert_eq!((r.points_lost, r.hazard_ids), (70, vec![46]));
 }
 
 #[test]
@@ -103,12 +110,13 @@ fn patrol_finding_outside_the_honesty_window_is_no_contradiction() {
 }
 
 #[test]
-fn verified_tip_off_is_a_reason() {
+fn verified_tip_off_is_a_violation_on_record_like_a_patrol_finding() {
     let mut e = good_shop();
     let h = hazard(47, Severity::Minor, HazardSource::TipOff, day(350)).closed(day(351));
     e.hazards.push(h);
-    let r = reason(&assess_at(&e, day(AS_OF)), ReasonCode::VerifiedTipOffs);
-    assert_eq!((r.points_lost, r.hazard_ids), (30, vec![47]));
+    let a = assess_at(&e, day(AS_OF));
+    assert!(!codes(&a).contains(&ReasonCode::VerifiedTipOffs));
+    assert_eq!(reason(&a, ReasonCode::PastViolations).points_lost, 10);
 }
 
 #[test]

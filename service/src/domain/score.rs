@@ -109,6 +109,8 @@ text_enum!(
         SubmitSelfCheck => "submit_self_check",
         /// A patrol that finds nothing.
         CleanReinspection => "clean_reinspection",
+        /// Keep up the self-checks until old history has decayed (always the last step).
+        Wait => "wait",
     }
 );
 
@@ -118,6 +120,7 @@ impl From<&scoring::Action> for PathAction {
             scoring::Action::VerifyFix { .. } => PathAction::VerifyFix,
             scoring::Action::SubmitSelfCheck => PathAction::SubmitSelfCheck,
             scoring::Action::CleanReinspection => PathAction::CleanReinspection,
+            scoring::Action::Wait { .. } => PathAction::Wait,
         }
     }
 }

@@ -20,10 +20,15 @@ pub struct ReasonView {
 
 /// One step back to green, with the score and colour it brings.
 #[derive(Debug, Serialize, ToSchema)]
+// Named apart from the escalation rungs' `StepView`, which would otherwise overwrite it.
+#[schema(as = PathStepView)]
 pub struct StepView {
     pub action: PathAction,
     /// For `verify_fix`: the hazard to fix.
     pub hazard_id: Option<i64>,
+    /// For `wait`: RFC 3339, the day the shop is green if it keeps up its self-checks and nothing
+    /// new is found.
+    pub until: Option<String>,
     pub message_zh: String,
     pub message_en: String,
     pub score_after: u16,
@@ -104,6 +109,10 @@ impl ScoreView {
                     action: (&s.action).into(),
                     hazard_id: match s.action {
                         Action::VerifyFix { hazard_id } => Some(hazard_id),
+                        _ => None,
+                    },
+                    until: match s.action {
+                        Action::Wait { until } => Some(rfc3339(until.millis())),
                         _ => None,
                     },
                     message_zh: s.zh.clone(),

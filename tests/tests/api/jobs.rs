@@ -76,7 +76,7 @@ async fn a_job_abandoned_by_a_dead_replica_is_finished_by_another(app: TestApp) 
     app.create_shop(&admin, "接手的店", "G01").await;
     let now = app.now().timestamp_millis();
     let abandoned = now - 10 * 60 * 1000;
-    let params = r#"{"version": "expert-2025.1"}"#;
+    let params = r#"{"version": "expert-2026.1"}"#;
     app.execute_sql(&[
         format!(
             "INSERT INTO jobs (kind, status, params, created_by, created_at, started_at, heartbeat_at) \

@@ -5,6 +5,7 @@ mod enforcement;
 mod errors;
 mod evidence_errors;
 mod evidence_loop;
+mod fair_scores;
 mod health;
 mod jobs;
 mod openapi;

@@ -1,0 +1,235 @@
+//! The path back to green keeps its promise: for any shop that is not green, doing exactly what the
+//! path says, in its order, gives after each step the score and colour the step promised, and the
+//! path ends at green. Hysteresis and the re-inspection rule are the engine's own, not re-stated here.
+
+mod common;
+
+use common::*;
+use proptest::prelude::*;
+use shopcredit_scoring::*;
+
+const AS_OF: i64 = AS_OF_DAY;
+const ITEMS: [&str; 3] = ["exit", "gas", "extinguisher"];
+
+fn hour() -> impl Strategy<Value = i64> {
+    (AS_OF - 400) * 24..AS_OF * 24
+}
+
+prop_compose! {
+    fn any_hazard()(
+        source in prop::sample::select(vec![HazardSource::SelfCheck, HazardSource::Patrol, HazardSource::TipOff]),
+        severity in prop::sample::select(Severity::ALL.to_vec()),
+        item in prop::option::of(prop::sample::select(ITEMS.to_vec())),
+        observed in hour(),
+        status in 0u8..3,
+        claim_after in 0i64..200,
+        close_after in 0i64..200,
+    ) -> Hazard {
+        let observed_at = T0.plus_hours(observed);
+        let mut h = hazard(0, severity, source, observed_at);
+        h.item_id = item.map(str::to_owned);
+        let claimed_at = observed_at.plus_hours(claim_after);
+        let closed_at = claimed_at.plus_hours(close_after);
+        match status {
+            1 if claimed_at <= day(AS_OF) => h = h.claimed(claimed_at),
+            2 if closed_at <= day(AS_OF) => h = h.claimed(claimed_at).closed(closed_at),
+            _ => {}
+        }
+        h
+    }
+}
+
+prop_compose! {
+    fn any_shop()(
+        registered in 0i64..AS_OF,
+        hazards in prop::collection::vec(any_hazard(), 0..8),
+        patrols in prop::collection::vec((hour(), 0u32..3), 0..5),
+        checks in prop::collection::vec((hour(), prop::sample::subsequence(ITEMS.to_vec(), 0..=3)), 0..6),
+        reviews in prop::collection::vec((hour(), 1u8..=5), 0..12),
+        previous in prop::option::of((prop::sample::select(Colour::ALL.to_vec()), 1i64..60)),
+    ) -> (Evidence, Option<PreviousCode>) {
+        let registered = day(registered);
+        let after = |t: Timestamp| t.max(registered);
+        let mut e = Evidence::new(registered);
+        e.hazards = hazards
+            .into_iter()
+            .enumerate()
+            .filter(|(_, h)| h.observed_at >= registered)
+            .map(|(i, h)| Hazard { id: i as i64 + 1, ..h })
+            .collect();
+        e.patrols = patrols
+            .into_iter()
+            .enumerate()
+            .map(|(i, (t, findings))| Patrol {
+                finding_count: findings,
+                ..clean_patrol(i as i64 + 1, after(T0.plus_hours(t)))
+            })
+            .collect();
+        e.self_checks = checks
+            .into_iter()
+            .map(|(t, passed)| self_check(after(T0.plus_hours(t)), &passed))
+            .collect();
+        e.reviews = reviews
+            .into_iter()
+            .map(|(t, stars)| review(stars, after(T0.plus_hours(t))))
+            .collect();
+        let previous = previous.map(|(colour, days_ago)| PreviousCode {
+            colour,
+            since: day(AS_OF - days_ago).max(registered),
+        });
+        (e, previous)
+    }
+}
+
+/// The colour the service stores after a rescore: an unchanged colour keeps its start time.
+fn carry(previous: PreviousCode, colour: Colour, at: Timestamp) -> PreviousCode {
+    if previous.colour == colour {
+        previous
+    } else {
+        PreviousCode { colour, since: at }
+    }
+}
+
+/// Does what the path says, as the service would record it, and checks each promise.
+fn follow(mut e: Evidence, previous: Option<PreviousCode>) -> Result<(), TestCaseError> {
+    let p = policy();
+    let as_of = day(AS_OF);
+    let start = assess(&e, &ctx(), &p, as_of, previous);
+    let mut code = match previous {
+        Some(prev) => carry(prev, start.colour, as_of),
+        None => PreviousCode {
+            colour: start.colour,
+            since: as_of,
+        },
+    };
+    if start.colour == Colour::Green {
+        prop_assert!(start.path_to_green.is_empty());
+        return Ok(());
+    }
+    prop_assert!(!start.path_to_green.is_empty(), "{start:?}");
+    let last = start.path_to_green.len() - 1;
+    for (i, step) in start.path_to_green.iter().enumerate() {
+        let (score, colour) = match &step.action {
+            Action::Wait { until } => {
+                prop_assert_eq!(i, last, "waiting is the last step");
+                // Keep up a self-check every cadence; the sweep rescores every day.
+                let cadence = i64::from(p.self_check_cadence_days);
+                let days = until.whole_days_since(as_of);
+                let mut score = 0;
+                for d in 1..=days {
+                    let t = as_of.plus_days(d);
+                    if d % cadence == 0 {
+                        e.self_checks.push(self_check(t, &[]));
+                    }
+                    let a = assess(&e, &ctx(), &p, t, Some(code));
+                    code = carry(code, a.colour, t);
+                    score = a.score;
+                }
+                (score, code.colour)
+            }
+            action => {
+                match action {
+                    Action::VerifyFix { hazard_id } => {
+                        for h in e.hazards.iter_mut().filter(|h| h.id == *hazard_id) {
+                            if h.status != HazardStatus::AwaitingVerification {
+                                *h = h.clone().claimed(as_of);
+                            }
+                            *h = h.clone().closed(as_of);
+                        }
+                    }
+                    Action::SubmitSelfCheck => e.self_checks.push(self_check(as_of, &[])),
+                    Action::CleanReinspection => e.patrols.push(clean_patrol(99, as_of)),
+                    Action::Wait { .. } => unreachable!(),
+                }
+                let a = assess(&e, &ctx(), &p, as_of, Some(code));
+                code = carry(code, a.colour, as_of);
+                (a.score, a.colour)
+            }
+        };
+        prop_assert_eq!(
+            (score, colour),
+            (step.score_after, step.colour_after),
+            "step {} of {:?}",
+            i,
+            start.path_to_green
+        );
+    }
+    prop_assert_eq!(
+        code.colour,
+        Colour::Green,
+        "the path ends at green: {:?}",
+        start.path_to_green
+    );
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn doing_what_the_path_says_gives_what_it_promised_and_ends_at_green((e, previous) in any_shop()) {
+        follow(e, previous)?;
+    }
+}
+
+#[test]
+fn a_clean_patrol_recorded_on_arrival_and_a_fix_verified_later_in_the_same_visit_lift_red() {
+    let p = policy();
+    let was_red = Some(PreviousCode {
+        colour: Colour::Red,
+        since: day(AS_OF - 2),
+    });
+    for patrol_first in [true, false] {
+        let mut e = good_shop();
+        e.hazards
+            .push(patrol_hazard(1, Severity::Critical, day(AS_OF - 3)).claimed(day(AS_OF - 1)));
+        let red = assess(&e, &ctx(), &p, day(AS_OF), was_red);
+        assert_eq!(red.colour, Colour::Red);
+        // Arrival at 10:00; the fix is verified at 10:30, or the other way round.
+        let (patrol_at, verified_at) = if patrol_first {
+            (day_h(AS_OF, 10), day_h(AS_OF, 10).plus_hours(1))
+        } else {
+            (day_h(AS_OF, 11), day_h(AS_OF, 10))
+        };
+        e.patrols.push(clean_patrol(9, patrol_at));
+        e.hazards[0] = e.hazards[0].clone().closed(verified_at);
+        let after = assess(&e, &ctx(), &p, day_h(AS_OF, 12), was_red);
+        assert_eq!(
+            (after.colour, after.colour_rule),
+            (Colour::Green, ColourRule::CleanReinspection),
+            "patrol first: {patrol_first}"
+        );
+    }
+}
+
+#[test]
+fn a_patrol_before_a_later_finding_is_no_reinspection() {
+    let mut e = good_shop();
+    e.patrols.push(clean_patrol(9, day(AS_OF - 2)));
+    e.hazards
+        .push(patrol_hazard(1, Severity::Critical, day(AS_OF - 1)).closed(day(AS_OF)));
+    assert!(!verified_clean_reinspection(&e, day(AS_OF), day(AS_OF - 3)));
+}
+
+#[test]
+fn a_shop_only_time_can_heal_is_told_how_long_to_wait() {
+    let mut e = good_shop();
+    for id in 1..=6 {
+        e.hazards
+            .push(patrol_hazard(id, Severity::Critical, day(AS_OF - 20)).closed(day(AS_OF - 19)));
+    }
+    e.reviews = (0..10).map(|k| review(1, day(100 + k))).collect();
+    let previous = Some(PreviousCode {
+        colour: Colour::Yellow,
+        since: day(AS_OF - 20),
+    });
+    let a = assess(&e, &ctx(), &policy(), day(AS_OF), previous);
+    assert_eq!(a.colour, Colour::Yellow, "{a:?}");
+    let last = a.path_to_green.last().cloned();
+    assert!(
+        matches!(last.as_ref().map(|s| &s.action), Some(Action::Wait { .. })),
+        "{a:?}"
+    );
+    assert_eq!(last.map(|s| s.colour_after), Some(Colour::Green));
+    follow(e, previous).unwrap_or_else(|err| panic!("{err}"));
+}
