@@ -5,6 +5,7 @@ pub mod cases;
 pub mod disputes;
 pub mod enforcement;
 pub mod fallback;
+pub mod guide;
 pub mod hazard_views;
 pub mod hazards;
 pub mod health;
@@ -75,6 +76,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(enforcement::event_feed)
         .service(trail::list_events)
         .service(trail::list_alerts)
+        .service(guide::get_how_scores_work)
         .service(public::get_public_shop)
         .service(public::search_public_shops)
         .service(reviews::post_review)
