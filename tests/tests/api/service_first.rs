@@ -563,6 +563,50 @@ async fn an_expiring_item_is_announced_then_becomes_a_hazard_once_expired(app: T
     );
 }
 
+/// Point 6: a score's reasons follow its inputs even when the points do not move: a hazard two more
+/// days overdue (within the same bin) is said to be two more days overdue.
+async fn reasons_are_recomputed_when_an_input_changes_without_the_score(app: TestApp) {
+    let s = shop(&app, "理由要新的店").await;
+    let minor =
+        json!([{"hazard_type": "licence", "severity": "minor", "description": "证照未公示"}]);
+    app.patrol(&s.inspector, s.id, app.now() - Duration::hours(170), minor)
+        .await;
+    app.sweep().await;
+    let days_said = |score: &Value| -> Vec<i64> {
+        score["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["message_en"].as_str())
+            .filter_map(|en| {
+                let digits: String = en
+                    .split_once("overdue, oldest ")?
+                    .1
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                digits.parse().ok()
+            })
+            .collect()
+    };
+    let before = app.score(&s.owner, s.id).await;
+    let said_before = days_said(&before);
+    assert!(!said_before.is_empty(), "an overdue reason: {before}");
+
+    app.advance(Duration::days(2));
+    app.sweep().await;
+
+    let after = app.score(&s.owner, s.id).await;
+    assert_eq!(after["score"], before["score"], "the points did not move");
+    let said_after = days_said(&after);
+    assert_eq!(
+        said_after,
+        said_before.iter().map(|d| d + 2).collect::<Vec<_>>(),
+        "the reasons follow the days: {}",
+        after["reasons"]
+    );
+}
+
 on_both_backends!(
     a_back_dated_finding_is_announced_then_escalated_one_spaced_rung_at_a_time,
     every_source_of_a_hazard_tells_the_owner,
@@ -570,4 +614,5 @@ on_both_backends!(
     the_owner_is_told_every_decision_and_the_hazard_tells_its_story,
     a_summons_names_a_time_and_a_place_and_the_owner_is_told,
     an_expiring_item_is_announced_then_becomes_a_hazard_once_expired,
+    reasons_are_recomputed_when_an_input_changes_without_the_score,
 );
