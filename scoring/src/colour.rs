@@ -53,9 +53,23 @@ impl Colour {
     }
 }
 
-/// The notice an owner gets when the shop's code changes colour.
+/// The notice an owner gets when the shop's code changes colour. Back to green, there is no way
+/// back to point to: it says so and thanks the owner.
 pub fn colour_notice(from: Colour, to: Colour) -> Text {
-    let (from, to) = (from.words(), to.words());
+    let (from_words, to_words) = (from.words(), to.words());
+    if to == Colour::Green {
+        return Text {
+            zh: format!(
+                "恭喜！您的店铺码已由{}恢复为绿码，感谢您的配合",
+                from_words.zh
+            ),
+            en: format!(
+                "Congratulations: your shop's code is green again (it was {}). Thank you",
+                from_words.en
+            ),
+        };
+    }
+    let (from, to) = (from_words, to_words);
     Text {
         zh: format!("您的店铺码由{}变为{}，请查看原因和整改建议", from.zh, to.zh),
         en: format!(
@@ -224,5 +238,22 @@ mod tests {
             notice.en,
             "Your shop's code changed from green to red: see the reasons and the way back to green"
         );
+    }
+
+    #[test]
+    fn a_return_to_green_congratulates_instead_of_pointing_the_way_back() {
+        for from in [Colour::Red, Colour::Yellow] {
+            let notice = colour_notice(from, Colour::Green);
+            assert!(
+                notice.zh.starts_with("恭喜") && notice.zh.contains("绿码"),
+                "{}",
+                notice.zh
+            );
+            assert!(notice.en.contains("green again"), "{}", notice.en);
+            assert!(
+                !notice.en.contains("way back") && !notice.zh.contains("整改"),
+                "{notice:?}"
+            );
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! The escalation ladder of an overdue hazard: reminder to the owner, warning, regulator summons,
-//! enforcement referral, each due a policy-set number of hours after the deadline.
+//! enforcement referral, each due a policy-set number of hours after the deadline and never sooner
+//! than the policy's gap after the rung below was actually taken.
 //!
 //! Pure: the service asks which rungs are due at an instant and records each rung once.
 
@@ -97,28 +98,78 @@ pub fn step_notice(step: EscalationStep, policy: &ValidPolicy, hazard_descriptio
     }
 }
 
-/// The rungs due for `hazard` at `as_of`, with the instant each fell due. None while the hazard is
-/// not open: a claimed fix stops the clock, a verified fix or an upheld dispute ends it.
+/// What the ladder of one hazard has done so far: when the hazard was recorded (escalation never
+/// starts before the service knew of it, however far back it was observed) and the rungs already
+/// taken, with the instant each was actually taken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LadderSoFar {
+    /// When the hazard was recorded.
+    pub recorded_at: Timestamp,
+    /// Rungs taken, with when each was taken (any order).
+    pub taken: Vec<(EscalationStep, Timestamp)>,
+}
+
+impl EscalationStep {
+    /// The rung below this one, if any.
+    pub fn previous(self) -> Option<Self> {
+        let i = Self::ALL.iter().position(|&s| s == self)?;
+        i.checked_sub(1).map(|j| Self::ALL[j])
+    }
+
+    /// The least time between the rung below being taken and this one: the policy's gap between
+    /// their timers (none for the reminder, the first rung).
+    pub fn gap_hours(self, policy: &ValidPolicy) -> u32 {
+        self.previous().map_or(0, |prev| {
+            self.hours_after_deadline(policy)
+                .saturating_sub(prev.hours_after_deadline(policy))
+        })
+    }
+}
+
+/// The rungs due for `hazard` at `as_of`, lowest first, with the instant each fell due. None while
+/// the hazard is not open: a claimed fix stops the clock, a verified fix or an upheld dispute ends it.
+///
+/// Service first: a rung falls due at the later of (deadline + its hours) and (the rung below
+/// taken + the policy's gap between the two), and the first rung no earlier than the recording of
+/// the hazard. A back-dated hazard may thus be overdue at once, but the owner still gets the
+/// reminder, then the warning, then the summons, each spaced as the policy says, before a referral.
+/// A rung due now is assumed taken now; the policy's timers strictly increase, so one call
+/// answers at most one rung.
 pub fn due_steps(
     hazard: &Hazard,
+    ladder: &LadderSoFar,
     policy: &ValidPolicy,
     as_of: Timestamp,
 ) -> Vec<(EscalationStep, Timestamp)> {
     if hazard.excluded || hazard.status != HazardStatus::Open || hazard.deadline > as_of {
         return Vec::new();
     }
-    EscalationStep::ALL
-        .into_iter()
-        .map(|step| {
-            (
-                step,
-                hazard
-                    .deadline
-                    .plus_hours(i64::from(step.hours_after_deadline(policy))),
-            )
-        })
-        .filter(|(_, due)| *due <= as_of)
-        .collect()
+    let taken_at = |step: EscalationStep| {
+        ladder
+            .taken
+            .iter()
+            .find(|(s, _)| *s == step)
+            .map(|&(_, at)| at)
+    };
+    let mut due_now = Vec::new();
+    let mut previous_taken = ladder.recorded_at;
+    for step in EscalationStep::ALL {
+        if let Some(at) = taken_at(step) {
+            previous_taken = at;
+            continue;
+        }
+        let on_timer = hazard
+            .deadline
+            .plus_hours(i64::from(step.hours_after_deadline(policy)));
+        let after_previous = previous_taken.plus_hours(i64::from(step.gap_hours(policy)));
+        let due = on_timer.max(after_previous);
+        if due > as_of {
+            break;
+        }
+        due_now.push((step, due));
+        previous_taken = as_of;
+    }
+    due_now
 }
 
 #[cfg(test)]
@@ -149,21 +200,64 @@ mod tests {
         let policy = Policy::default_policy().unwrap();
         let d = Timestamp::from_millis(1_000_000_000_000);
         let open = hazard(d, HazardStatus::Open);
-        let names = |t: Timestamp| -> Vec<EscalationStep> {
-            due_steps(&open, &policy, t)
-                .into_iter()
-                .map(|(s, _)| s)
-                .collect()
+        // A sweep every hour from before the deadline: each rung on its own timer.
+        let mut ladder = LadderSoFar {
+            recorded_at: d.plus_hours(-24),
+            taken: Vec::new(),
         };
-        assert!(names(d.plus_hours(-1)).is_empty());
-        assert_eq!(names(d), vec![EscalationStep::Reminder]);
-        assert_eq!(names(d.plus_hours(72)).len(), 2);
-        assert_eq!(names(d.plus_hours(167)).len(), 2);
-        assert_eq!(names(d.plus_hours(168)).len(), 3);
-        assert_eq!(names(d.plus_hours(336)), EscalationStep::ALL.to_vec());
+        for hour in -1..=400 {
+            let now = d.plus_hours(hour);
+            for (step, due) in due_steps(&open, &ladder, &policy, now) {
+                assert_eq!(due, now, "{step:?} is taken the hour it falls due");
+                ladder.taken.push((step, now));
+            }
+        }
         assert_eq!(
-            due_steps(&open, &policy, d.plus_hours(400))[3].1,
-            d.plus_hours(336)
+            ladder.taken,
+            vec![
+                (EscalationStep::Reminder, d),
+                (EscalationStep::Warning, d.plus_hours(72)),
+                (EscalationStep::Summons, d.plus_hours(168)),
+                (EscalationStep::Referral, d.plus_hours(336)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_back_dated_hazard_climbs_one_rung_at_a_time_from_its_recording() {
+        let policy = Policy::default_policy().unwrap();
+        let recorded = Timestamp::from_millis(1_000_000_000_000);
+        // Observed 20 days ago: the deadline passed long before anyone recorded it.
+        let d = recorded.plus_days(-19);
+        let open = hazard(d, HazardStatus::Open);
+        let mut ladder = LadderSoFar {
+            recorded_at: recorded,
+            taken: Vec::new(),
+        };
+        let first = due_steps(&open, &ladder, &policy, recorded);
+        assert_eq!(first, vec![(EscalationStep::Reminder, recorded)]);
+        ladder.taken.push((EscalationStep::Reminder, recorded));
+        assert!(due_steps(&open, &ladder, &policy, recorded.plus_hours(71)).is_empty());
+        let warned = recorded.plus_hours(72);
+        assert_eq!(
+            due_steps(&open, &ladder, &policy, warned.plus_hours(5)),
+            vec![(EscalationStep::Warning, warned)]
+        );
+        // The warning was actually taken five hours late: the summons counts from then.
+        ladder
+            .taken
+            .push((EscalationStep::Warning, warned.plus_hours(5)));
+        let summons = warned.plus_hours(5 + 96);
+        assert!(due_steps(&open, &ladder, &policy, summons.plus_hours(-1)).is_empty());
+        assert_eq!(
+            due_steps(&open, &ladder, &policy, summons),
+            vec![(EscalationStep::Summons, summons)]
+        );
+        ladder.taken.push((EscalationStep::Summons, summons));
+        assert!(due_steps(&open, &ladder, &policy, summons.plus_hours(167)).is_empty());
+        assert_eq!(
+            due_steps(&open, &ladder, &policy, summons.plus_hours(168)),
+            vec![(EscalationStep::Referral, summons.plus_hours(168))]
         );
     }
 
@@ -172,16 +266,17 @@ mod tests {
         let policy = Policy::default_policy().unwrap();
         let d = Timestamp::from_millis(1_000_000_000_000);
         let late = d.plus_hours(500);
-        assert!(due_steps(
-            &hazard(d, HazardStatus::AwaitingVerification),
-            &policy,
-            late
-        )
-        .is_empty());
-        assert!(due_steps(&hazard(d, HazardStatus::Closed), &policy, late).is_empty());
+        let ladder = LadderSoFar {
+            recorded_at: d,
+            taken: Vec::new(),
+        };
+        let claimed = hazard(d, HazardStatus::AwaitingVerification);
+        assert!(due_steps(&claimed, &ladder, &policy, late).is_empty());
+        let closed = hazard(d, HazardStatus::Closed);
+        assert!(due_steps(&closed, &ladder, &policy, late).is_empty());
         let mut excluded = hazard(d, HazardStatus::Open);
         excluded.excluded = true;
-        assert!(due_steps(&excluded, &policy, late).is_empty());
+        assert!(due_steps(&excluded, &ladder, &policy, late).is_empty());
     }
 
     #[test]

@@ -35,10 +35,12 @@ mod assess;
 mod calendar;
 mod characteristics;
 mod colour;
+mod decisions;
 mod enforcement;
 mod error;
 mod escalation;
 mod evidence;
+mod expiry;
 mod explain;
 mod path;
 mod policy;
@@ -59,16 +61,21 @@ pub use characteristics::{characteristics, Characteristics, Overdue};
 pub use colour::{
     colour_notice, verified_clean_reinspection, Colour, ColourDecision, ColourRule, PreviousCode,
 };
+pub use decisions::{
+    dispute_resolved_notice, fix_rejected_notice, hazard_opened_notice, local_time_words,
+    summons_notice,
+};
 pub use enforcement::{
     case_closes_itself, case_notice, case_to_open, repeated_red, severity_rank, summons_pending,
     CaseActionKind, CaseFacts, CaseHazard, CaseOpening, CaseReason, CaseStatus, ShopFacts,
 };
 pub use error::{PolicyError, RatingError};
-pub use escalation::{due_steps, step_notice, EscalationStep, RUNGS};
+pub use escalation::{due_steps, step_notice, EscalationStep, LadderSoFar, RUNGS};
 pub use evidence::{
     is_overdue, DistrictContext, Evidence, Hazard, HazardSource, HazardState, HazardStatus, Patrol,
     PatrolKind, Rating, Review, SelfCheck, Severity,
 };
+pub use expiry::{expiry_action, ExpiryAction};
 pub use explain::{CharacteristicPoints, Reason, ReasonCode, MAX_REASONS};
 pub use path::{
     wait_for_green, Action, Step, MAX_PATH_STEPS, SIMULATED_PATROL_ID, WAIT_HORIZON_DAYS,

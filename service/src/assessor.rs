@@ -222,22 +222,30 @@ pub async fn rescore(
 ) -> Result<Rescored, AssessError> {
     let mean = district_mean(store).await?;
     store
-        .rescore_shop(shop_id, now, |rows, current: Option<&CurrentScore>| {
-            let previous = current.map(|c| previous_code(c.colour, c.colour_since));
-            let a = assess_rows(rows, policy, mean, now, previous)?;
-            let colour = Colour::from(a.colour);
-            let changed_from = current.map(|c| c.colour).filter(|c| *c != colour);
-            Ok::<_, AssessError>(NewScore {
-                score: i64::from(a.score),
-                colour,
-                provisional: a.provisional,
-                policy_version: a.policy_version.clone(),
-                district_mean_rating: mean,
-                assessment: serde_json::to_string(&a)
-                    .map_err(|e| CorruptRow::new("score_snapshots", shop_id, "assessment", e))?,
-                colour_notice: changed_from.map(|from| colour_notice(from.into(), a.colour)),
-            })
-        })
+        .rescore_shop(
+            shop_id,
+            now,
+            |rows, current: Option<&CurrentScore>, stored| {
+                let previous = current.map(|c| previous_code(c.colour, c.colour_since));
+                let a = assess_rows(rows, policy, mean, now, previous)?;
+                let colour = Colour::from(a.colour);
+                let changed_from = current.map(|c| c.colour).filter(|c| *c != colour);
+                Ok::<_, AssessError>(NewScore {
+                    score: i64::from(a.score),
+                    colour,
+                    provisional: a.provisional,
+                    policy_version: a.policy_version.clone(),
+                    district_mean_rating: mean,
+                    assessment: serde_json::to_string(&a).map_err(|e| {
+                        CorruptRow::new("score_snapshots", shop_id, "assessment", e)
+                    })?,
+                    colour_notice: changed_from.map(|from| colour_notice(from.into(), a.colour)),
+                    explanation_holds: stored
+                        .and_then(|s| serde_json::from_str::<Assessment>(s).ok())
+                        .is_some_and(|old| old.reasons == a.reasons),
+                })
+            },
+        )
         .await?
 }
 

@@ -46,10 +46,12 @@ pub fn hash_token(secret: &str) -> String {
 }
 
 /// The authenticated caller of a request.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Principal {
     pub token_id: i64,
     pub role: Role,
+    /// The token's label, if it has one.
+    pub label: Option<String>,
 }
 
 impl Principal {
@@ -91,10 +93,10 @@ impl FromRequest for Principal {
                 .token_by_hash(&hash_token(&secret))
                 .await?
                 .ok_or(ApiError::Unauthenticated)?;
-            let role = record.role;
             Ok(Principal {
                 token_id: record.id,
-                role,
+                role: record.role,
+                label: record.label,
             })
         })
     }

@@ -8,11 +8,13 @@
 use serde::Serialize;
 
 use shopcredit_scoring::{
-    case_closes_itself, case_notice, case_to_open, due_steps, severity_rank, step_notice,
-    summons_pending, CaseFacts, CaseHazard, ShopFacts, Timestamp, ValidPolicy, RUNGS,
+    case_closes_itself, case_notice, case_to_open, due_steps, expiry_action, severity_rank,
+    step_notice, summons_pending, CaseFacts, CaseHazard, Day, ExpiryAction, LadderSoFar, ShopFacts,
+    Text, Timestamp, TrackedItem, ValidPolicy, RUNGS,
 };
 
 use crate::assessor::{hazard_of, parse_policy, rescore, AssessError};
+use crate::domain::hazard::{Finding, HazardSource};
 use crate::domain::score::Colour;
 use crate::state::AppState;
 use crate::storage::enforcement::{NewCase, OpenCaseFacts, ShopCaseFacts};
@@ -34,6 +36,10 @@ pub struct SweepPass {
     pub steps_taken: usize,
     pub cases_opened: usize,
     pub cases_closed: usize,
+    /// Owners told an item expires soon.
+    pub expiry_notices: usize,
+    /// Expired items opened as hazards.
+    pub expiry_hazards: usize,
     /// Shops, hazards or cases skipped after an error (logged and counted).
     pub failures: usize,
 }
@@ -47,6 +53,8 @@ pub async fn sweep_once(state: &AppState) -> Result<SweepPass, AssessError> {
     let policy = state.policy();
     let now = state.now_ms();
     let mut pass = SweepPass::default();
+    // First, so the hazards of expired items are scored in this same pass.
+    expire(state, &policy, now, &mut pass).await?;
     for shop_id in state
         .store
         .shops_due_for_rescore(now, STALE_AFTER_MS, SWEEP_BATCH)
@@ -89,8 +97,9 @@ impl std::fmt::Display for ErrorChain<'_> {
     }
 }
 
-/// Takes every rung that has fallen due on every overdue hazard. Each rung is keyed by (hazard,
-/// step), so a replica that loses the race simply finds it taken.
+/// Takes every rung that has fallen due on every overdue hazard, given when the rungs below were
+/// taken (the rule spaces them). Each rung is keyed by (hazard, step), so a replica that loses the
+/// race simply finds it taken. One hazard's failure skips only that hazard.
 async fn escalate(
     state: &AppState,
     policy: &ValidPolicy,
@@ -102,7 +111,21 @@ async fn escalate(
         .hazards_to_escalate(now, RUNGS, SWEEP_BATCH)
         .await?
     {
-        for (step, due_at) in due_steps(&hazard_of(&record), policy, Timestamp(now)) {
+        let taken = match state.store.steps_taken(record.id).await {
+            Ok(taken) => taken,
+            Err(e) => {
+                failed(&state.metrics, pass, "escalate", record.id, &e);
+                continue;
+            }
+        };
+        let ladder = LadderSoFar {
+            recorded_at: Timestamp(record.created_at),
+            taken: taken
+                .iter()
+                .map(|t| (t.step.into(), Timestamp(t.taken_at)))
+                .collect(),
+        };
+        for (step, due_at) in due_steps(&hazard_of(&record), &ladder, policy, Timestamp(now)) {
             let notice = step_notice(step, policy, &record.description);
             match state
                 .store
@@ -115,6 +138,66 @@ async fn escalate(
                     break;
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// Tells owners of items expiring within the policy's lead and opens a hazard for each item whose
+/// recorded expiry date has passed (source `self_check`: the owner recorded the date in a
+/// self-check, whose id the hazard carries). Each is keyed by (shop, item, expiry date).
+async fn expire(
+    state: &AppState,
+    policy: &ValidPolicy,
+    now: i64,
+    pass: &mut SweepPass,
+) -> Result<(), sqlx::Error> {
+    let offset = state.settings.utc_offset_minutes;
+    let today = Day::containing(Timestamp(now), offset);
+    let horizon = today.plus_days(i64::from(policy.alerts.expiry_lead_days));
+    for due in state
+        .store
+        .expiries_due(&today.to_string(), &horizon.to_string(), SWEEP_BATCH)
+        .await?
+    {
+        let Some(item) = state.checklists.item(due.category, &due.item_id) else {
+            continue; // no longer on the checklist: nothing to judge it by
+        };
+        let Some(expires_on) = Day::parse(&due.expires_on) else {
+            continue;
+        };
+        let tracked = TrackedItem {
+            item_id: &due.item_id,
+            title: Text::new(item.title_zh.as_str(), item.title_en.as_str()),
+            expires_on,
+        };
+        let done = match expiry_action(&tracked, today, policy) {
+            None => continue,
+            Some(ExpiryAction::Notify(text)) => state
+                .store
+                .notify_expiry(&due, text, now)
+                .await
+                .map(|added| pass.expiry_notices += usize::from(added)),
+            Some(ExpiryAction::OpenHazard(description)) => {
+                let finding = Finding {
+                    source: HazardSource::SelfCheck,
+                    severity: item.severity,
+                    hazard_type: item.hazard_type,
+                    item_id: Some(due.item_id.clone()),
+                    description,
+                    evidence: Vec::new(),
+                    observed_at: now,
+                };
+                let hazard = finding.open(policy, now, offset);
+                state
+                    .store
+                    .open_expiry_hazard(&due, &hazard, now)
+                    .await
+                    .map(|opened| pass.expiry_hazards += usize::from(opened.is_some()))
+            }
+        };
+        if let Err(e) = done {
+            failed(&state.metrics, pass, "expiry", due.shop_id, &e);
         }
     }
     Ok(())

@@ -242,6 +242,17 @@ impl TestApp {
 
     /// Mints a token directly in the store (what `shopcredit token create` does).
     pub async fn token(&self, role: Role, shops: &[i64], grids: &[&str]) -> String {
+        self.labelled_token(role, None, shops, grids).await
+    }
+
+    /// Mints a token with a label (`shopcredit token create --label`).
+    pub async fn labelled_token(
+        &self,
+        role: Role,
+        label: Option<&str>,
+        shops: &[i64],
+        grids: &[&str],
+    ) -> String {
         let grids: Vec<GridCode> = grids
             .iter()
             .map(|g| GridCode::parse(g).expect("grid"))
@@ -253,7 +264,7 @@ impl TestApp {
                     hash: &minted.hash,
                     prefix: &minted.display_prefix,
                     role,
-                    label: None,
+                    label,
                     shops,
                     grids: &grids,
                 },

@@ -139,12 +139,13 @@ pub struct CaseFacts {
     pub shop_red: bool,
 }
 
-/// Whether an open case closes itself: its hazards are resolved, no summons is pending, and a
-/// repeated-red case also needs the shop out of red (the pattern, not a hazard, opened it).
+/// Whether an open case closes itself: only a case opened for unfixed hazards does, once they are
+/// verified fixed and no summons is pending. A repeated-red case is about a pattern, which no fix
+/// undoes: it stays open until a regulator closes it with an outcome.
 pub fn case_closes_itself(facts: &CaseFacts) -> bool {
-    facts.hazards_resolved
+    facts.reason == CaseReason::UnfixedPastReferral
+        && facts.hazards_resolved
         && !facts.summons_pending
-        && (facts.reason != CaseReason::RepeatedRed || !facts.shop_red)
 }
 
 /// The notice the owner gets when a case is opened (`true`) or closed (`false`).
@@ -356,14 +357,15 @@ mod tests {
     }
 
     #[test]
-    fn a_case_closes_itself_only_when_its_causes_are_gone() {
+    fn only_a_case_about_unfixed_hazards_closes_itself_once_they_are_fixed() {
         use CaseReason::{RepeatedRed, UnfixedPastReferral};
         let cases = [
             (UnfixedPastReferral, true, false, true, true),
             (UnfixedPastReferral, false, false, false, false),
             (UnfixedPastReferral, true, true, false, false),
-            (RepeatedRed, true, false, false, true),
+            (RepeatedRed, true, false, false, false),
             (RepeatedRed, true, false, true, false),
+            (RepeatedRed, false, false, false, false),
         ];
         for (reason, hazards_resolved, summons_pending, shop_red, closes) in cases {
             let facts = CaseFacts {

@@ -67,6 +67,16 @@ text_enum!(
         ColourChanged => "colour_changed",
         CaseOpened => "case_opened",
         CaseClosed => "case_closed",
+        /// A hazard was opened, with its deadline.
+        HazardOpened => "hazard_opened",
+        /// An inspector rejected a claimed fix, with the reason.
+        FixRejected => "fix_rejected",
+        /// A dispute was upheld or rejected, with the note.
+        DisputeResolved => "dispute_resolved",
+        /// A regulator summoned the owner, with a time and a place.
+        SummonsScheduled => "summons_scheduled",
+        /// A tracked item (extinguisher, licence, ...) expires soon.
+        ExpiryComing => "expiry_coming",
     }
 );
 

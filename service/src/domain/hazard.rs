@@ -95,26 +95,43 @@ pub struct Finding {
     pub observed_at: i64,
 }
 
-/// A hazard ready to be stored: a finding with its rectification deadline.
+/// A hazard ready to be stored: a finding with its rectification deadline and what the owner is
+/// told when it is opened.
 #[derive(Debug, Clone)]
 pub struct NewHazard {
     pub finding: Finding,
     /// Epoch ms.
     pub deadline: i64,
+    /// The owner's notice: what was found and by when to fix it.
+    pub notice: scoring::Text,
 }
 
 impl Finding {
-    /// The one rule for opening a hazard: its deadline is the policy's for its severity, counted
-    /// from when it was observed (so a back-dated finding may be overdue at once).
-    pub fn open(self, policy: &scoring::ValidPolicy) -> NewHazard {
+    /// The one rule for opening a hazard at `now`: its deadline is the policy's for its severity,
+    /// counted from when it was observed (so a back-dated finding may be overdue at once), and the
+    /// owner is told of it with the deadline on the district's calendar.
+    pub fn open(
+        self,
+        policy: &scoring::ValidPolicy,
+        now: i64,
+        utc_offset_minutes: i32,
+    ) -> NewHazard {
         let deadline = scoring::hazard_deadline(
             policy,
             self.severity.into(),
             scoring::Timestamp(self.observed_at),
         );
+        let notice = scoring::hazard_opened_notice(
+            self.severity.into(),
+            &self.description,
+            deadline,
+            scoring::Timestamp(now),
+            utc_offset_minutes,
+        );
         NewHazard {
             finding: self,
             deadline: deadline.millis(),
+            notice,
         }
     }
 }

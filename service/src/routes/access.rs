@@ -74,7 +74,7 @@ pub async fn visible_hazard(
 
 /// The actor recorded in the audit trail for an authenticated caller.
 pub fn actor(who: &Principal) -> Actor {
-    Actor::token(who.token_id, who.role)
+    Actor::token(who.token_id, who.label.as_deref(), who.role)
 }
 
 /// Inspectors (of the shop's grid, already checked by visibility), regulators and admins.

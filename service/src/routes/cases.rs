@@ -2,7 +2,7 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
-use shopcredit_scoring::case_notice;
+use shopcredit_scoring::{case_notice, Timestamp};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
@@ -23,7 +23,7 @@ use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::state::AppState;
 use crate::storage::cases::CaseDetails;
-use crate::storage::enforcement::{ActionRecord, CaseError, CaseRecord, NewAction};
+use crate::storage::enforcement::{ActionRecord, Appointment, CaseError, CaseRecord, NewAction};
 
 fn valid_grid(v: &str) -> Result<(), ValidationError> {
     crate::domain::check(GridCode::parse(v))
@@ -50,6 +50,10 @@ pub struct ActionView {
     pub pending: bool,
     pub at: String,
     pub actor: String,
+    /// With a summons, RFC 3339: when the owner is to attend.
+    pub scheduled_at: Option<String>,
+    /// With a summons: where.
+    pub place: Option<String>,
 }
 
 /// An enforcement case; lists carry the summary, the case route the whole story.
@@ -95,6 +99,8 @@ fn action_views(actions: Vec<&ActionRecord>) -> Vec<ActionView> {
             pending,
             at: rfc3339(a.at),
             actor: a.actor.clone(),
+            scheduled_at: a.scheduled_at.map(rfc3339),
+            place: a.place.clone(),
         })
         .collect()
 }
@@ -272,6 +278,13 @@ pub struct CaseActionRequest {
     #[validate(length(min = 1, max = 200))]
     #[schema(max_length = 200)]
     pub outcome: Option<String>,
+    /// With `summons` (required there), RFC 3339: when the owner is to attend.
+    #[schema(format = DateTime)]
+    pub at: Option<String>,
+    /// With `summons` (required there): where the owner is to attend.
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub place: Option<String>,
 }
 
 impl From<CaseError> for ApiError {
@@ -320,11 +333,18 @@ pub async fn add_case_action(
             "closing a case needs its outcome",
         ));
     }
+    let note = body.note.trim();
+    let appointment = if kind == CaseActionKind::Summons {
+        Some(appointment(&body, note, state.settings.utc_offset_minutes)?)
+    } else {
+        None
+    };
     let action = NewAction {
         kind,
-        note: body.note.trim(),
+        note,
         outcome: outcome.filter(|_| kind == CaseActionKind::Close),
         closed_notice: case_notice(false),
+        appointment,
     };
     state
         .store
@@ -336,4 +356,27 @@ pub async fn add_case_action(
         .await?
         .ok_or(ApiError::NotFound("case"))?;
     Ok(HttpResponse::Created().json(case_view(&state, case).await?))
+}
+
+/// A summons's time and place, both required, and the owner's notice of them.
+fn appointment<'a>(
+    body: &'a CaseActionRequest,
+    note: &str,
+    utc_offset_minutes: i32,
+) -> Result<Appointment<'a>, ApiError> {
+    let at = body
+        .at
+        .as_deref()
+        .ok_or_else(|| ApiError::field("at", "a summons needs the time to attend (RFC 3339)"))?;
+    let at = chrono::DateTime::parse_from_rfc3339(at)
+        .map_err(|_| ApiError::field("at", "must be an RFC 3339 time"))?
+        .timestamp_millis();
+    let place = body
+        .place
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| ApiError::field("place", "a summons needs the place to attend"))?;
+    let notice = shopcredit_scoring::summons_notice(Timestamp(at), place, note, utc_offset_minutes);
+    Ok(Appointment { at, place, notice })
 }

@@ -219,12 +219,17 @@ pub async fn resolve_dispute(
     id: web::Path<i64>,
     ValidJson(body): ValidJson<ResolveDisputeRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let outcome = body.outcome.get("outcome")?;
+    let note = body.note.trim();
+    let notice =
+        shopcredit_scoring::dispute_resolved_notice(outcome == DisputeOutcome::Upheld, note);
     let record = state
         .store
         .resolve_dispute(
             id.into_inner(),
-            body.outcome.get("outcome")?,
-            body.note.trim(),
+            outcome,
+            note,
+            notice,
             state.now_ms(),
             &actor(&staff.0),
         )

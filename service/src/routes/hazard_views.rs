@@ -6,9 +6,13 @@ use utoipa::ToSchema;
 
 use super::rfc3339;
 use crate::assessor::hazard_of;
+use crate::domain::enforcement::EscalationStep;
 use crate::domain::hazard::{EvidenceRef, HazardSource, HazardStatus, HazardType, Severity};
+use crate::domain::vocabulary::text_enum;
 use crate::error::ApiError;
+use crate::storage::events::EventRecord;
 use crate::storage::hazards::HazardRecord;
+use crate::storage::CorruptRow;
 
 /// A hazard: a finding with a deadline and a lifecycle.
 #[derive(Debug, Serialize, ToSchema)]
@@ -63,5 +67,90 @@ impl HazardView {
             .into_iter()
             .map(|r| Self::from_record(r, now))
             .collect()
+    }
+}
+
+text_enum!(
+    /// What happened to a hazard, in its story.
+    pub enum HazardChapterKind("hazard chapter") {
+        /// Found and opened, with its deadline.
+        Opened => "opened",
+        /// The owner claimed a fix, with a note and evidence.
+        RectificationSubmitted => "rectification_submitted",
+        /// An inspector verified the fix.
+        FixAccepted => "fix_accepted",
+        /// An inspector rejected the fix, with the reason.
+        FixRejected => "fix_rejected",
+        /// A rung of the escalation ladder was taken.
+        Escalated => "escalated",
+    }
+);
+
+/// One thing that happened to a hazard: when, who, and what they said or showed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HazardChapter {
+    pub kind: HazardChapterKind,
+    /// RFC 3339.
+    pub at: String,
+    /// Who: the token's label (or `token:ID`), or `system`.
+    pub actor: String,
+    /// The owner's rectification note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The owner's rectification evidence.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<EvidenceRef>,
+    /// Why a fix was rejected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The escalation rung taken.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<EscalationStep>,
+}
+
+/// A hazard with its whole story, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HazardStoryView {
+    #[serde(flatten)]
+    pub hazard: HazardView,
+    pub story: Vec<HazardChapter>,
+}
+
+/// The details the story reads from an event; absent fields are empty.
+#[derive(Debug, Default, serde::Deserialize)]
+struct ChapterDetails {
+    note: Option<String>,
+    #[serde(default)]
+    evidence: Vec<EvidenceRef>,
+    reason: Option<String>,
+    step: Option<EscalationStep>,
+}
+
+impl HazardStoryView {
+    /// The hazard and the chapters told by its events (other events are not part of the story).
+    pub fn new(hazard: HazardView, events: Vec<EventRecord>) -> Result<Self, ApiError> {
+        let mut story = Vec::new();
+        for e in events {
+            let kind = match e.action.as_str() {
+                "hazard.opened" => HazardChapterKind::Opened,
+                "hazard.rectification_submitted" => HazardChapterKind::RectificationSubmitted,
+                "hazard.verification_accepted" => HazardChapterKind::FixAccepted,
+                "hazard.verification_rejected" => HazardChapterKind::FixRejected,
+                "hazard.escalated" => HazardChapterKind::Escalated,
+                _ => continue,
+            };
+            let details: ChapterDetails = serde_json::from_str(&e.details)
+                .map_err(|err| CorruptRow::new("events", e.id, "details", err))?;
+            story.push(HazardChapter {
+                kind,
+                at: rfc3339(e.at),
+                actor: e.actor,
+                note: details.note,
+                evidence: details.evidence,
+                reason: details.reason,
+                step: details.step,
+            });
+        }
+        Ok(Self { hazard, story })
     }
 }

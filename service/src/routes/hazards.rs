@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
 use super::access::{actor, visible_hazard, ShopInView, FIELD_STAFF};
-use super::hazard_views::HazardView;
+use super::hazard_views::{HazardStoryView, HazardView};
 use super::responses::{Authenticated, ShopScoped};
 use super::Paged;
 use crate::auth::Principal;
@@ -81,7 +81,7 @@ pub async fn list_hazards(
     params(("id" = i64, Path, description = "Hazard id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The hazard", body = HazardView),
+        (status = 200, description = "The hazard and its whole story", body = HazardStoryView),
         (status = 404, description = "No such hazard visible to the caller", body = ErrorEnvelope),
         Authenticated,
     )
@@ -94,7 +94,9 @@ pub async fn get_hazard(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let hazard = visible_hazard(&state, &who, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(HazardView::from_record(hazard, state.now_ms())?))
+    let events = state.store.subject_events("hazard", hazard.id).await?;
+    let view = HazardView::from_record(hazard, state.now_ms())?;
+    Ok(HttpResponse::Ok().json(HazardStoryView::new(view, events)?))
 }
 
 /// The owner's claim that a hazard is fixed.
@@ -219,9 +221,18 @@ pub async fn verify_rectification(
         ));
     }
     let now = state.now_ms();
+    let rejected_notice =
+        reason.map(|r| shopcredit_scoring::fix_rejected_notice(&hazard.description, r));
     let updated = state
         .store
-        .verify_rectification(hazard.id, accepted, reason, now, &actor(&who))
+        .verify_rectification(
+            hazard.id,
+            accepted,
+            reason,
+            rejected_notice.filter(|_| !accepted),
+            now,
+            &actor(&who),
+        )
         .await?;
     state.rescore_after_write(updated.shop_id).await;
     Ok(HttpResponse::Created().json(HazardView::from_record(updated, now)?))

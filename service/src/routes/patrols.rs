@@ -142,7 +142,11 @@ pub async fn record_patrol(
             evidence: f.evidence,
             observed_at,
         };
-        findings.push(finding.open(&state.policy()));
+        findings.push(finding.open(
+            &state.policy(),
+            state.now_ms(),
+            state.settings.utc_offset_minutes,
+        ));
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));

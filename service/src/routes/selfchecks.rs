@@ -145,7 +145,7 @@ pub async fn submit_self_check(
                     evidence: a.evidence.clone(),
                     observed_at: now,
                 }
-                .open(&policy)
+                .open(&policy, now, state.settings.utc_offset_minutes)
             });
             StoredAnswer {
                 item_id: a.item.id,

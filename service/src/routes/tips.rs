@@ -274,7 +274,7 @@ pub async fn verify_tip(
         evidence: Vec::new(),
         observed_at: now,
     }
-    .open(&state.policy());
+    .open(&state.policy(), now, state.settings.utc_offset_minutes);
     let (tip, hazard) = state
         .store
         .verify_tip(tip.id, &hazard, now, &actor(&who))

@@ -2,13 +2,16 @@
 //! counting, but stays in history) or rejects it.
 
 use serde_json::json;
+use shopcredit_scoring::Text;
 use sqlx::FromRow;
 
 use super::events::{self, Actor, Subject};
+use super::feed::{add_notice, NewNotice};
 use super::scores::mark_for_rescore;
 use super::sql::{Arg, Statement};
 use super::{is_unique_violation, status_of, Store};
 use crate::domain::dispute::{DisputeOutcome, DisputeStatus, DisputeTarget};
+use crate::domain::enforcement::NoticeKind;
 use crate::domain::hazard::HazardSource;
 use crate::domain::page::{Page, PageRequest};
 
@@ -116,6 +119,7 @@ impl Store {
         id: i64,
         outcome: DisputeOutcome,
         note: &str,
+        resolved_notice: Text,
         now: i64,
         actor: &Actor,
     ) -> Result<DisputeRecord, DisputeError> {
@@ -159,6 +163,14 @@ impl Store {
             json!({"target_type": record.target_type, "target_id": record.target_id, "note": note}),
         )
         .await?;
+        let notice = NewNotice {
+            shop_id: record.shop_id,
+            kind: NoticeKind::DisputeResolved,
+            hazard_id: (record.target_type == DisputeTarget::Hazard).then_some(record.target_id),
+            dedupe_key: format!("dispute:{}:resolved", record.id),
+            text: resolved_notice,
+        };
+        add_notice(&mut tx, &notice, now).await?;
         tx.commit().await?;
         Ok(record)
     }

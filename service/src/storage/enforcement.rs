@@ -12,6 +12,7 @@ use super::events::{self, Actor, Subject};
 use super::feed::{add_notice, append_feed, NewNotice};
 use super::hazards::{HazardRecord, COLUMNS as HAZARD_COLUMNS};
 use super::Store;
+use crate::clock::rfc3339;
 use crate::domain::enforcement::{
     CaseActionKind, CaseReason, CaseStatus, EscalationStep, FeedKind, NoticeKind,
 };
@@ -53,13 +54,18 @@ pub struct ActionRecord {
     pub note: String,
     pub at: i64,
     pub actor: String,
+    /// With a summons: when the owner is to attend (epoch ms).
+    pub scheduled_at: Option<i64>,
+    /// With a summons: where.
+    pub place: Option<String>,
 }
 
 pub(crate) const CASE_COLUMNS: &str =
     "c.id, c.shop_id, c.status, c.reason, c.severity_rank, c.opened_at, c.closed_at, c.outcome";
 const CASE_RETURNED: &str =
     "id, shop_id, status, reason, severity_rank, opened_at, closed_at, outcome";
-pub(crate) const ACTION_COLUMNS: &str = "a.id, a.case_id, a.kind, a.note, a.at, a.actor";
+pub(crate) const ACTION_COLUMNS: &str =
+    "a.id, a.case_id, a.kind, a.note, a.at, a.actor, a.scheduled_at, a.place";
 
 /// A case to open, as the rule decided it.
 #[derive(Debug, Clone)]
@@ -80,6 +86,17 @@ pub struct NewAction<'a> {
     pub outcome: Option<&'a str>,
     /// What the owner is told if the action closes the case.
     pub closed_notice: Text,
+    /// With a summons: when and where, and what the owner is told of it.
+    pub appointment: Option<Appointment<'a>>,
+}
+
+/// When and where a summoned owner is to attend.
+#[derive(Debug, Clone)]
+pub struct Appointment<'a> {
+    /// Epoch ms.
+    pub at: i64,
+    pub place: &'a str,
+    pub notice: Text,
 }
 
 /// A hazard as the case rules see it.
@@ -145,6 +162,18 @@ impl Store {
         .await
     }
 
+    /// The rungs already taken on a hazard's ladder, lowest first.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn steps_taken(&self, hazard_id: i64) -> Result<Vec<StepRecord>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT id, hazard_id, shop_id, step, due_at, taken_at FROM escalation_steps \
+             WHERE hazard_id = $1 ORDER BY taken_at, id",
+        )
+        .bind(hazard_id)
+        .fetch_all(self.pool())
+        .await
+    }
+
     /// Takes one rung with its notice and event; answers false when it was already taken.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn take_step(
@@ -185,7 +214,7 @@ impl Store {
             "hazard.escalated",
             &Actor::system(),
             now,
-            json!({"step": step, "due_at": due_at}),
+            json!({"step": step, "due_at": rfc3339(due_at)}),
         )
         .await?;
         tx.commit().await?;
@@ -382,25 +411,44 @@ impl Store {
             return Err(CaseError::Closed);
         }
         let record: ActionRecord = sqlx::query_as(
-            "INSERT INTO case_actions (case_id, kind, note, at, actor) VALUES ($1, $2, $3, $4, $5) \
-             RETURNING id, case_id, kind, note, at, actor",
+            "INSERT INTO case_actions (case_id, kind, note, at, actor, scheduled_at, place) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             RETURNING id, case_id, kind, note, at, actor, scheduled_at, place",
         )
         .bind(case_id)
         .bind(action.kind)
         .bind(action.note)
         .bind(now)
         .bind(actor.name.as_str())
+        .bind(action.appointment.as_ref().map(|a| a.at))
+        .bind(action.appointment.as_ref().map(|a| a.place))
         .fetch_one(&mut *tx)
         .await?;
+        let appointment = action.appointment.as_ref();
         events::record(
             &mut tx,
             Subject::new("case", shop_id, case_id),
             "case.action",
             actor,
             now,
-            json!({"kind": action.kind, "note": action.note}),
+            json!({
+                "kind": action.kind,
+                "note": action.note,
+                "scheduled_at": appointment.map(|a| rfc3339(a.at)),
+                "place": appointment.map(|a| a.place),
+            }),
         )
         .await?;
+        if let Some(appointment) = appointment {
+            let notice = NewNotice {
+                shop_id,
+                kind: NoticeKind::SummonsScheduled,
+                hazard_id: None,
+                dedupe_key: format!("case_action:{}:summons", record.id),
+                text: appointment.notice.clone(),
+            };
+            add_notice(&mut tx, &notice, now).await?;
+        }
         if let Some(outcome) = action.outcome {
             let notice = &action.closed_notice;
             close_in(&mut tx, self, (case_id, outcome), notice, (actor, now)).await?;

@@ -11,16 +11,22 @@ use crate::domain::role::{ActorRole, Role};
 /// Who did something.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    /// `token:ID` for authenticated callers, `public` for anonymous residents, `system` for jobs.
+    /// The token's label (`token:ID` when unlabelled) for authenticated callers, `public` for
+    /// anonymous residents, `system` for jobs.
     pub name: String,
     /// The caller's role (`public` and `system` included).
     pub role: ActorRole,
 }
 
 impl Actor {
-    pub fn token(token_id: i64, role: Role) -> Self {
+    /// An authenticated caller, named by its token's label, or `token:ID` without one.
+    pub fn token(token_id: i64, label: Option<&str>, role: Role) -> Self {
+        let name = label
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map_or_else(|| format!("token:{token_id}"), str::to_owned);
         Self {
-            name: format!("token:{token_id}"),
+            name,
             role: role.into(),
         }
     }
@@ -98,6 +104,23 @@ pub(crate) async fn record(
 }
 
 impl Store {
+    /// Every event about one subject (e.g. a hazard), in the order they happened.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn subject_events(
+        &self,
+        subject_type: &str,
+        subject_id: i64,
+    ) -> Result<Vec<EventRecord>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT id, shop_id, at, actor, role, action, subject_type, subject_id, details \
+             FROM events WHERE subject_type = $1 AND subject_id = $2 ORDER BY id",
+        )
+        .bind(subject_type)
+        .bind(subject_id)
+        .fetch_all(self.pool())
+        .await
+    }
+
     /// A shop's events in the order they happened.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn shop_events(

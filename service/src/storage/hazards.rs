@@ -2,14 +2,18 @@
 //! Transitions are compare-and-set updates, so two inspectors verifying at once cannot both win.
 
 use serde_json::json;
+use shopcredit_scoring::Text;
 use sqlx::{Any, FromRow, Transaction};
 
 use super::events::{self, Actor, Subject};
+use super::feed::{add_notice, NewNotice};
 use super::scores::mark_for_rescore;
 use super::shops::restrict;
 use super::sql::{Arg, Statement};
 use super::CorruptRow;
 use super::{status_of, Store};
+use crate::clock::rfc3339;
+use crate::domain::enforcement::NoticeKind;
 use crate::domain::hazard::{
     evidence_json, EvidenceRef, HazardSource, HazardStatus, HazardType, NewHazard, Severity,
 };
@@ -120,10 +124,18 @@ pub(crate) async fn open_hazard(
             "severity": f.severity,
             "hazard_type": f.hazard_type,
             "item_id": f.item_id,
-            "deadline": hazard.deadline,
+            "deadline": rfc3339(hazard.deadline),
         }),
     )
     .await?;
+    let notice = NewNotice {
+        shop_id,
+        kind: NoticeKind::HazardOpened,
+        hazard_id: Some(record.id),
+        dedupe_key: format!("hazard:{}:opened", record.id),
+        text: hazard.notice.clone(),
+    };
+    add_notice(tx, &notice, now).await?;
     mark_for_rescore(tx, shop_id, now).await?;
     Ok(record)
 }
@@ -187,6 +199,7 @@ impl Store {
             "status = 'awaiting_verification', rectified_at = $1, updated_at = $1",
             "hazard.rectification_submitted",
             details,
+            None,
             now,
             actor,
         )
@@ -194,13 +207,14 @@ impl Store {
     }
 
     /// An inspector's verdict on a rectification: accepted → closed; rejected → open again with the
-    /// same deadline.
+    /// same deadline, and the owner gets `rejected_notice` (the reason) in the same transaction.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn verify_rectification(
         &self,
         hazard_id: i64,
         accepted: bool,
         reason: Option<&str>,
+        rejected_notice: Option<Text>,
         now: i64,
         actor: &Actor,
     ) -> Result<HazardRecord, TransitionError> {
@@ -221,6 +235,7 @@ impl Store {
             set,
             action,
             json!({"reason": reason}),
+            rejected_notice.map(|text| (NoticeKind::FixRejected, text)),
             now,
             actor,
         )
@@ -238,6 +253,7 @@ impl Store {
         set: &str,
         action: &str,
         details: serde_json::Value,
+        notice: Option<(NoticeKind, Text)>,
         now: i64,
         actor: &Actor,
     ) -> Result<HazardRecord, TransitionError> {
@@ -265,6 +281,16 @@ impl Store {
             details,
         )
         .await?;
+        if let Some((kind, text)) = notice {
+            let notice = NewNotice {
+                shop_id: record.shop_id,
+                kind,
+                hazard_id: Some(hazard_id),
+                dedupe_key: format!("hazard:{hazard_id}:{kind}:{now}"),
+                text,
+            };
+            add_notice(&mut tx, &notice, now).await?;
+        }
         mark_for_rescore(&mut tx, record.shop_id, now).await?;
         tx.commit().await?;
         Ok(record)

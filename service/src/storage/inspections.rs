@@ -8,6 +8,7 @@ use super::events::{self, Actor, Subject};
 use super::hazards::{open_hazard, HazardRecord};
 use super::scores::mark_for_rescore;
 use super::Store;
+use crate::clock::rfc3339;
 use crate::domain::checklist::CheckResult;
 use crate::domain::hazard::{evidence_json, EvidenceRef, NewHazard, PatrolKind};
 
@@ -174,7 +175,7 @@ impl Store {
             now,
             json!({
                 "kind": patrol.kind,
-                "observed_at": patrol.observed_at,
+                "observed_at": rfc3339(patrol.observed_at),
                 "findings": patrol.findings.len(),
             }),
         )

@@ -87,26 +87,30 @@ pub struct NewScore {
     pub assessment: String,
     /// What the owner is told when the colour changes.
     pub colour_notice: Option<Text>,
+    /// The current snapshot's explanation (its reasons) still holds; when it does not, a new
+    /// snapshot is written even if the score and colour are the same.
+    pub explanation_holds: bool,
 }
 
 /// The outcome of a rescore.
 #[derive(Debug, Clone)]
 pub struct Rescored {
     pub current: CurrentScore,
-    /// A new snapshot was written (score, colour, provisional mark or policy changed).
+    /// A new snapshot was written (score, colour, provisional mark, policy or explanation changed).
     pub changed: bool,
     /// The colour before, when it changed.
     pub previous_colour: Option<Colour>,
 }
 
 impl Store {
-    /// Rescores one shop: `score` gets the evidence and the current score and answers the new one.
+    /// Rescores one shop: `score` gets the evidence, the current score and its stored assessment,
+    /// and answers the new one.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn rescore_shop<E>(
         &self,
         shop_id: i64,
         now: i64,
-        score: impl FnOnce(&EvidenceRows, Option<&CurrentScore>) -> Result<NewScore, E>,
+        score: impl FnOnce(&EvidenceRows, Option<&CurrentScore>, Option<&str>) -> Result<NewScore, E>,
     ) -> Result<Result<Rescored, E>, sqlx::Error> {
         let mut tx = self.begin_write().await?;
         if self.backend() == Backend::Postgres {
@@ -124,7 +128,17 @@ impl Store {
         .bind(shop_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let new = match score(&rows, current.as_ref()) {
+        let current_assessment: Option<(String,)> = match &current {
+            Some(c) => {
+                sqlx::query_as("SELECT assessment FROM score_snapshots WHERE id = $1")
+                    .bind(c.snapshot_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+            }
+            None => None,
+        };
+        let stored = current_assessment.as_ref().map(|(a,)| a.as_str());
+        let new = match score(&rows, current.as_ref(), stored) {
             Ok(new) => new,
             Err(e) => return Ok(Err(e)),
         };
@@ -133,6 +147,7 @@ impl Store {
                 && c.colour == new.colour
                 && c.provisional == new.provisional
                 && c.policy_version == new.policy_version
+                && new.explanation_holds
         });
         // This rescore saw every write committed before it took the shop's lock: their marks go.
         sqlx::query("UPDATE shops SET rescore_requested_at = NULL WHERE id = $1")

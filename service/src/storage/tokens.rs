@@ -11,6 +11,8 @@ use crate::domain::shop::GridCode;
 pub struct TokenRecord {
     pub id: i64,
     pub role: Role,
+    /// What the token's creator called it (a person or a desk); names its holder in the trail.
+    pub label: Option<String>,
 }
 
 /// What a new token may do.
@@ -85,7 +87,7 @@ impl Store {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRecord>, sqlx::Error> {
         sqlx::query_as(
-            "SELECT id, role FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+            "SELECT id, role, label FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
         )
         .bind(hash)
         .fetch_optional(self.pool())

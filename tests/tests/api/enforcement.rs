@@ -88,8 +88,14 @@ async fn a_hazard_climbs_every_rung_into_a_case_that_closes_itself_once_fixed(ba
         .await;
     let hazard = patrol.body["hazards"][0].clone();
     let hazard_id = hazard["id"].as_i64().unwrap();
+    let recorded = app.now();
 
-    app.sweep().await;
+    // One rung per pass, each the policy's gap after the one before (72, 96, 168 hours).
+    for gap in [0, 72, 96, 168] {
+        app.advance(Duration::hours(gap));
+        assert!(cases_of(&app, &regulator, s.id).await.is_empty());
+        assert_eq!(app.sweep().await.steps_taken, 1, "one rung after {gap} h");
+    }
     let case = cases_of(&app, &regulator, s.id)
         .await
         .into_iter()
@@ -112,16 +118,16 @@ async fn a_hazard_climbs_every_rung_into_a_case_that_closes_itself_once_fixed(ba
         .iter()
         .map(|st| (st["step"].as_str().unwrap().to_owned(), time(&st["due_at"])))
         .collect();
-    let deadline = time(&hazard["deadline"]);
-    assert_eq!(
-        steps,
-        vec![
-            ("reminder".to_owned(), deadline),
-            ("warning".to_owned(), deadline + Duration::hours(72)),
-            ("summons".to_owned(), deadline + Duration::hours(168)),
-            ("referral".to_owned(), deadline + Duration::hours(336)),
-        ]
-    );
+    assert!(time(&hazard["deadline"]) < recorded, "recorded overdue");
+    let due = |hours: i64| recorded + Duration::hours(hours);
+    let names: Vec<&str> = steps.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(names, ["reminder", "warning", "summons", "referral"]);
+    for ((_, at), expected) in steps.iter().zip([due(0), due(72), due(168), due(336)]) {
+        assert!(
+            (*at - expected).num_seconds().abs() < 5,
+            "{steps:?}: each rung due the policy's gap after the one before"
+        );
+    }
     let colours: Vec<&str> = story.body["score_history"]
         .as_array()
         .unwrap()
@@ -148,6 +154,7 @@ async fn a_hazard_climbs_every_rung_into_a_case_that_closes_itself_once_fixed(ba
         .map(|n| n["kind"].as_str().unwrap())
         .collect();
     for kind in [
+        "hazard_opened",
         "colour_changed",
         "reminder",
         "warning",
@@ -167,7 +174,7 @@ async fn a_hazard_climbs_every_rung_into_a_case_that_closes_itself_once_fixed(ba
         .post(
             &format!("/v1/enforcement/cases/{}/actions", case["id"]),
             Some(&regulator),
-            &json!({"kind": "summons", "note": "约谈定于周五"}),
+            &json!({"kind": "summons", "note": "约谈定于周五", "at": (app.now() + Duration::days(3)).to_rfc3339(), "place": "文三路市场监管所"}),
         )
         .await;
     assert_eq!(summons.status, StatusCode::CREATED, "{}", summons.text);
@@ -308,15 +315,20 @@ async fn two_replicas_on_one_postgres_take_each_step_notice_and_case_exactly_onc
     let a = first.replica(|_| {}).await;
     let b = first.replica(|_| {}).await;
     let (mut steps_taken, mut cases_opened) = (0, 0);
-    for _ in 0..3 {
-        let (pass_a, pass_b) = tokio::join!(a.sweep(), b.sweep());
-        steps_taken += pass_a.steps_taken + pass_b.steps_taken;
-        cases_opened += pass_a.cases_opened + pass_b.cases_opened;
+    // A rung per round (the policy spaces them, at most 168 h apart), two passes each.
+    for _ in 0..4 {
+        for _ in 0..2 {
+            let (pass_a, pass_b) = tokio::join!(a.sweep(), b.sweep());
+            steps_taken += pass_a.steps_taken + pass_b.steps_taken;
+            cases_opened += pass_a.cases_opened + pass_b.cases_opened;
+        }
+        a.advance(Duration::hours(200));
+        b.advance(Duration::hours(200));
     }
     for &id in &shops {
         let (steps, notices, cases) = b.store.enforcement_counts(id).await.unwrap();
-        // 4 rungs; notices: 4 rungs + the colour change + the case.
-        assert_eq!((steps, notices, cases), (4, 6, 1), "shop {id}");
+        // 4 rungs; notices: the hazard opened, 4 rungs, the colour change, the case.
+        assert_eq!((steps, notices, cases), (4, 7, 1), "shop {id}");
     }
     assert_eq!(
         (steps_taken, cases_opened),

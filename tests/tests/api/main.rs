@@ -16,5 +16,6 @@ mod reviews;
 mod roles;
 mod scoring;
 mod served_enums;
+mod service_first;
 mod shops;
 mod sweep;

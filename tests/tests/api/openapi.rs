@@ -53,6 +53,7 @@ const FREE_TEXT: &[(&str, &str)] = &[
     ("dispute", "reason"),
     ("tip", "reason"),
     ("verification", "reason"),
+    ("hazardchapter", "reason"),
     ("case", "outcome"),
 ];
 
