@@ -1,5 +1,6 @@
 //! End-to-end API tests; every test runs on SQLite and on PostgreSQL, each on a fresh database.
 
+mod bad_data;
 mod concurrency;
 mod enforcement;
 mod errors;
@@ -17,3 +18,4 @@ mod scoring;
 mod served_enums;
 mod shops;
 mod sweep;
+mod work_tools;
