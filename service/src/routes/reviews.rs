@@ -218,7 +218,7 @@ pub struct ReviewDecisionRequest {
     #[schema(value_type = ReviewDecision)]
     pub decision: Choice<ReviewDecision>,
     /// Ids of held reviews, 1 to 200.
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200, message = "name 1 to 200 review ids"))]
     #[schema(min_items = 1, max_items = 200)]
     pub ids: Vec<i64>,
 }
