@@ -4,9 +4,10 @@ use clap::{Parser, Subcommand};
 
 use crate::assessor::load_current_policy;
 use crate::auth::mint_token;
+use crate::clock::rfc3339;
 use crate::config::Settings;
 use crate::domain::role::Role;
-use crate::domain::shop::GridCode;
+use crate::domain::shop::{GridCode, GridName};
 use crate::startup::{open_store, Application};
 use crate::storage::tokens::NewToken;
 use crate::sweep::rescore_all;
@@ -30,6 +31,11 @@ pub enum Command {
     Token {
         #[command(subcommand)]
         action: TokenCommand,
+    },
+    /// Register grids (the areas shops and inspectors belong to).
+    Grid {
+        #[command(subcommand)]
+        action: GridCommand,
     },
     /// Rescore every shop under the policy in force, with progress and a summary.
     Rescore,
@@ -59,6 +65,19 @@ pub enum TokenCommand {
         /// The id or prefix printed when the token was created.
         token: String,
     },
+    /// List every token (id, prefix, role, label, scope, created, revoked); never a secret.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GridCommand {
+    /// Register a grid, e.g. `grid create G01 文三社区`.
+    Create {
+        /// 1 to 16 letters, digits or dashes; stored upper-case.
+        code: String,
+        /// The name people know the area by.
+        name: String,
+    },
 }
 
 /// Runs the command line; errors are printed by the caller.
@@ -75,6 +94,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token { action } => token(settings, action).await,
+        Command::Grid { action } => grid(settings, action).await,
         Command::Rescore => rescore(settings).await,
         Command::Openapi => {
             print!("{}", crate::openapi::document_json());
@@ -205,6 +225,45 @@ async fn token(settings: Settings, action: TokenCommand) -> anyhow::Result<()> {
             println!("revoked {revoked} token(s)");
             Ok(())
         }
+        TokenCommand::List => {
+            print_tokens(&store.tokens().await?);
+            Ok(())
+        }
+    }
+}
+
+async fn grid(settings: Settings, action: GridCommand) -> anyhow::Result<()> {
+    let store = open_store(&settings).await?;
+    let now = chrono::Utc::now().timestamp_millis();
+    match action {
+        GridCommand::Create { code, name } => {
+            let code = GridCode::parse(&code).map_err(|e| anyhow::anyhow!("CODE: {}", e.0))?;
+            let name = GridName::parse(&name).map_err(|e| anyhow::anyhow!("NAME: {}", e.0))?;
+            let grid = store.create_grid(&code, &name, now).await?;
+            println!("registered grid {} ({})", grid.code, grid.name);
+            Ok(())
+        }
+    }
+}
+
+/// Prints the tokens as a table: one line each, columns separated by two spaces.
+fn print_tokens(tokens: &[crate::storage::tokens::TokenListing]) {
+    println!("id  prefix  role  label  scope  created  revoked");
+    for t in tokens {
+        println!(
+            "{}  {}  {}  {}  {}  {}  {}",
+            t.id,
+            t.prefix,
+            t.role,
+            t.label.as_deref().unwrap_or("-"),
+            if t.scope.is_empty() {
+                "district"
+            } else {
+                &t.scope
+            },
+            rfc3339(t.created_at),
+            t.revoked_at.map(rfc3339).unwrap_or_else(|| "-".to_owned()),
+        );
     }
 }
 

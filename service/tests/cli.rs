@@ -77,6 +77,12 @@ async fn a_fresh_directory_serves_on_sqlite_and_a_cli_admin_token_registers_a_sh
         dir.path().join("data/shopcredit.db").exists(),
         "the default SQLite file is created"
     );
+    let grid = run(dir.path(), &["grid", "create", "G01", "文三社区"]);
+    assert!(
+        grid.status.success(),
+        "{}",
+        String::from_utf8_lossy(&grid.stderr)
+    );
 
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
@@ -124,6 +130,17 @@ async fn a_fresh_directory_serves_on_sqlite_and_a_cli_admin_token_registers_a_sh
         "{}",
         String::from_utf8_lossy(&revoked.stderr)
     );
+    let listed = run(dir.path(), &["token", "list"]);
+    assert!(listed.status.success());
+    let table = String::from_utf8_lossy(&listed.stdout);
+    assert!(!table.contains(&token), "never a secret: {table}");
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("1  "))
+        .unwrap_or_else(|| panic!("token 1 is listed: {table}"));
+    assert!(row.contains(&token[..11]) && row.contains("admin"), "{row}");
+    assert!(row.contains("district"), "{row}");
+    assert!(!row.ends_with("  -"), "its revocation time is shown: {row}");
     let refused = client
         .get(format!("{base}/v1/shops"))
         .bearer_auth(&token)
@@ -131,6 +148,43 @@ async fn a_fresh_directory_serves_on_sqlite_and_a_cli_admin_token_registers_a_sh
         .await
         .unwrap();
     assert_eq!(refused.status(), 401);
+}
+
+#[test]
+fn grids_must_be_registered_before_a_token_names_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = run(
+        dir.path(),
+        &["token", "create", "--role", "inspector", "--grid", "G02"],
+    );
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("G02") && message.contains("grid create"),
+        "{message}"
+    );
+    assert!(run(dir.path(), &["grid", "create", "g02", "古荡"])
+        .status
+        .success());
+    let again = run(dir.path(), &["grid", "create", "G02", "古荡"]);
+    assert!(!again.status.success(), "a grid is registered once");
+    assert!(!run(dir.path(), &["grid", "create", "G 3", "x"])
+        .status
+        .success());
+    let created = run(
+        dir.path(),
+        &["token", "create", "--role", "inspector", "--grid", "G02"],
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let listed = String::from_utf8_lossy(&run(dir.path(), &["token", "list"]).stdout).into_owned();
+    assert!(
+        listed.contains("inspector") && listed.contains("grid G02"),
+        "{listed}"
+    );
 }
 
 #[test]

@@ -18,7 +18,7 @@ use shopcredit_service::auth::mint_token;
 use shopcredit_service::clock::{Clock, SharedClock, ShiftedClock};
 use shopcredit_service::config::Settings;
 use shopcredit_service::domain::role::Role;
-use shopcredit_service::domain::shop::GridCode;
+use shopcredit_service::domain::shop::{GridCode, GridName};
 use shopcredit_service::startup::{open_store, Application};
 use shopcredit_service::state::AppState;
 use shopcredit_service::storage::tokens::NewToken;
@@ -27,6 +27,12 @@ use shopcredit_service::sweep::{sweep_once, SweepPass};
 use sqlx::postgres::PgConnection;
 use sqlx::sqlite::SqliteConnection;
 use sqlx::{Connection, Executor};
+
+/// The grids every test app has registered at start (grids are a registry: shops and inspectors'
+/// tokens must name a registered one).
+pub const TEST_GRIDS: &[&str] = &[
+    "G01", "G02", "G03", "G04", "G05", "G06", "G07", "G08", "G09",
+];
 
 /// How long [`TestApp::job`] waits for a job to finish.
 const JOB_PATIENCE: StdDuration = StdDuration::from_secs(10);
@@ -111,7 +117,21 @@ impl TestApp {
             Backend::Postgres => (postgres::fresh_database().await?, None),
         };
         let clock = Arc::new(ShiftedClock::new());
-        Some(Self::start(backend, database_url, dir, clock, adjust).await)
+        let app = Self::start(backend, database_url, dir, clock, adjust).await;
+        for grid in TEST_GRIDS {
+            app.register_grid(grid).await;
+        }
+        Some(app)
+    }
+
+    /// Registers a grid directly in the store (what `shopcredit grid create` does).
+    pub async fn register_grid(&self, code: &str) {
+        let code = GridCode::parse(code).expect("grid code");
+        let name = GridName::parse(&format!("网格 {}", code.as_str())).expect("grid name");
+        self.store
+            .create_grid(&code, &name, self.clock.now_ms())
+            .await
+            .expect("grid registered");
     }
 
     /// A second instance on this app's database, as another replica behind a load balancer. It has

@@ -6,6 +6,7 @@ pub mod enforcement;
 pub mod hazard;
 pub mod job;
 pub mod page;
+pub mod policy;
 pub mod review;
 pub mod role;
 pub mod score;

@@ -13,6 +13,18 @@ text_enum!(
         Counted => "counted",
         /// Kept but not counted until a regulator clears it.
         Held => "held",
+        /// A regulator rejected it: kept in history, never counted.
+        Rejected => "rejected",
+    }
+);
+
+text_enum!(
+    /// A regulator's decision on held reviews.
+    pub enum ReviewDecision("decision") {
+        /// The review counts from now on and is never held again by a burst.
+        Clear => "clear",
+        /// The review stays in history and never counts.
+        Reject => "reject",
     }
 );
 

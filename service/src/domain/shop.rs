@@ -153,13 +153,109 @@ text_enum!(
 );
 
 text_enum!(
-    /// Whether a shop is trading. Closed shops are kept (history matters) but hidden from public
-    /// search.
+    /// Whether a shop is trading. Closed and suspended shops are kept (history matters), hidden from
+    /// public search, and shown to a resident who scans their code as closed or suspended, never
+    /// with a colour.
     pub enum ShopStatus("status") {
         Open => "open",
+        /// No longer trading.
         Closed => "closed",
+        /// Ordered to stop trading by the regulator, for now.
+        Suspended => "suspended",
     }
 );
+
+text_enum!(
+    /// The order of the shop list.
+    pub enum ShopOrder("order") {
+        /// Registration order (the default).
+        Registered => "registered",
+        /// Lowest score first; shops not yet scored last.
+        Score => "score",
+        /// Red first, then yellow, then green, each lowest score first; shops not yet scored last.
+        Colour => "colour",
+    }
+);
+
+impl ShopStatus {
+    /// Whether the shop is trading, so its colour means something to a resident.
+    pub fn is_trading(self) -> bool {
+        self == ShopStatus::Open
+    }
+}
+
+/// A grid's display name, e.g. `文三社区`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GridName(String);
+
+impl GridName {
+    pub const MAX_CHARS: usize = 100;
+    pub fn parse(value: &str) -> Result<Self, Invalid> {
+        bounded_text(value, "grid name", Self::MAX_CHARS).map(Self)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The characters of a unified social credit code (统一社会信用代码), in the order of their values
+/// (GB 32100-2015): digits and capital letters without I, O, Z, S, V.
+const CREDIT_CODE_CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+/// The weights of the first 17 characters: 3^(i) mod 31 (GB 32100-2015, 4.3).
+const CREDIT_CODE_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
+
+/// A unified social credit code (统一社会信用代码): 18 characters, the last a check character computed
+/// from the other 17 as GB 32100-2015 defines it. Stored upper-case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CreditCode(String);
+
+impl CreditCode {
+    pub const LEN: usize = 18;
+
+    /// Accepts a code in any case, surrounding spaces ignored; refuses a wrong length, a character
+    /// outside the code's alphabet or a wrong check character.
+    pub fn parse(value: &str) -> Result<Self, Invalid> {
+        let upper = value.trim().to_ascii_uppercase();
+        let values: Option<Vec<u32>> = upper.bytes().map(credit_code_value).collect();
+        let Some(values) = values.filter(|v| v.len() == Self::LEN) else {
+            return Err(Invalid::new(
+                "a unified social credit code is 18 digits or capital letters (no I, O, Z, S, V)",
+            ));
+        };
+        let expected = credit_code_check(&values[..17]);
+        if values[17] != expected {
+            return Err(Invalid::new(format!(
+                "the check character of this credit code should be {}: the code is mistyped",
+                CREDIT_CODE_CHARS[expected as usize] as char
+            )));
+        }
+        Ok(Self(upper))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn credit_code_value(b: u8) -> Option<u32> {
+    CREDIT_CODE_CHARS
+        .iter()
+        .position(|&c| c == b)
+        .and_then(|p| u32::try_from(p).ok())
+}
+
+/// The value of the check character for the first 17 values: 31 − (Σ value × weight mod 31), where
+/// 31 stands for 0.
+fn credit_code_check(first17: &[u32]) -> u32 {
+    let sum: u32 = first17
+        .iter()
+        .zip(CREDIT_CODE_WEIGHTS)
+        .map(|(v, w)| v * w)
+        .sum();
+    (31 - sum % 31) % 31
+}
 
 /// WGS84 coordinates of the shop's door.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -196,6 +292,7 @@ pub struct NewShop {
     pub location: Option<Location>,
     pub owner_name: OwnerName,
     pub owner_phone: Phone,
+    pub credit_code: Option<CreditCode>,
 }
 
 /// A validated partial update; `None` leaves a field as it is.
@@ -210,6 +307,7 @@ pub struct ShopChanges {
     pub owner_name: Option<OwnerName>,
     pub owner_phone: Option<Phone>,
     pub status: Option<ShopStatus>,
+    pub credit_code: Option<CreditCode>,
 }
 
 #[cfg(test)]
@@ -247,6 +345,71 @@ mod tests {
         for (what, refused) in cases {
             assert!(refused, "{what} should be refused");
         }
+    }
+
+    #[test]
+    fn published_credit_codes_pass_their_check_character() {
+        // Codes of real companies, from their business licences.
+        for code in [
+            "91350100M000100Y43",
+            "911101080828461726",
+            "914403001922038216",
+            "91330100716105852F",
+            "91110000802100433B",
+        ] {
+            assert_eq!(CreditCode::parse(code).map(|c| c.0), Ok(code.to_owned()));
+        }
+        assert_eq!(
+            CreditCode::parse(" 91350100m000100y43 ").unwrap().as_str(),
+            "91350100M000100Y43"
+        );
+    }
+
+    #[test]
+    fn credit_codes_with_a_wrong_check_character_length_or_letter_are_refused() {
+        for code in [
+            "91350100M000100Y44",  // check character off by one
+            "911101080828461727",  // the same
+            "91350100M000100Y4",   // 17 characters
+            "91350100M000100Y433", // 19 characters
+            "91350100O000100Y43",  // O is not in the alphabet
+            "91350100M00010-Y43",
+            "",
+        ] {
+            assert!(CreditCode::parse(code).is_err(), "{code}");
+        }
+        let err = CreditCode::parse("91350100M000100Y44").unwrap_err();
+        assert!(err.0.contains("should be 3"), "{}", err.0);
+    }
+
+    #[test]
+    fn the_check_character_is_zero_when_the_sum_is_a_multiple_of_31() {
+        assert_eq!(credit_code_check(&[0; 17]), 0);
+        // Every 17-character prefix has exactly one valid check character.
+        let prefix: Vec<u32> = b"91350100M000100Y4"
+            .iter()
+            .map(|&b| credit_code_value(b).unwrap())
+            .collect();
+        let valid: Vec<u8> = CREDIT_CODE_CHARS
+            .iter()
+            .copied()
+            .filter(|&c| {
+                let mut code = String::from("91350100M000100Y4");
+                code.push(c as char);
+                CreditCode::parse(&code).is_ok()
+            })
+            .collect();
+        assert_eq!(
+            valid,
+            vec![CREDIT_CODE_CHARS[credit_code_check(&prefix) as usize]]
+        );
+    }
+
+    #[test]
+    fn only_open_shops_are_trading() {
+        assert!(ShopStatus::Open.is_trading());
+        assert!(!ShopStatus::Closed.is_trading());
+        assert!(!ShopStatus::Suspended.is_trading());
     }
 
     #[test]

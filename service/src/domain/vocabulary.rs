@@ -289,6 +289,7 @@ mod tests {
         assert_names_agree::<dispute::DisputeOutcome>();
         assert_names_agree::<review::ReviewStatus>();
         assert_names_agree::<review::HoldReason>();
+        assert_names_agree::<review::ReviewDecision>();
         assert_names_agree::<review::TipStatus>();
         assert_names_agree::<role::Role>();
         assert_names_agree::<role::ActorRole>();

@@ -37,23 +37,70 @@ pub struct ShopInView {
     pub who: Principal,
 }
 
+/// What an extractor of "the record named by `{id}`, if the caller may see it" starts from.
+struct InView {
+    state: Option<web::Data<AppState>>,
+    id: Option<i64>,
+    principal: <Principal as FromRequest>::Future,
+}
+
+impl InView {
+    fn of(req: &HttpRequest, payload: &mut Payload) -> Self {
+        Self {
+            state: req.app_data::<web::Data<AppState>>().cloned(),
+            id: req
+                .match_info()
+                .get("id")
+                .and_then(|v| v.parse::<i64>().ok()),
+            principal: Principal::from_request(req, payload),
+        }
+    }
+
+    /// The state, the caller and the id; an id that is not a number names no `what` (404).
+    async fn resolve(
+        self,
+        what: &'static str,
+    ) -> Result<(web::Data<AppState>, Principal, i64), ApiError> {
+        let who = self.principal.await?;
+        let state = self
+            .state
+            .ok_or_else(|| ApiError::invariant("application state missing"))?;
+        let id = self.id.ok_or(ApiError::NotFound(what))?;
+        Ok((state, who, id))
+    }
+}
+
 impl FromRequest for ShopInView {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let id = req
-            .match_info()
-            .get("id")
-            .and_then(|v| v.parse::<i64>().ok());
-        let principal = Principal::from_request(req, payload);
+        let view = InView::of(req, payload);
         Box::pin(async move {
-            let who = principal.await?;
-            let state = state.ok_or_else(|| ApiError::invariant("application state missing"))?;
-            let id = id.ok_or(ApiError::NotFound("shop"))?;
+            let (state, who, id) = view.resolve("shop").await?;
             let shop = visible_shop(&state, &who, id).await?;
             Ok(Self { shop, who })
+        })
+    }
+}
+
+/// The hazard named by the route's `{id}` and the caller who may see its shop (404 otherwise, as
+/// for [`ShopInView`]): routes on one hazard take this.
+pub struct HazardInView {
+    pub hazard: HazardRecord,
+    pub who: Principal,
+}
+
+impl FromRequest for HazardInView {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let view = InView::of(req, payload);
+        Box::pin(async move {
+            let (state, who, id) = view.resolve("hazard").await?;
+            let hazard = visible_hazard(&state, &who, id).await?;
+            Ok(Self { hazard, who })
         })
     }
 }

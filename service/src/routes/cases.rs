@@ -10,12 +10,12 @@ use super::access::actor;
 use super::enforcement::NoticeView;
 use super::hazard_views::HazardView;
 use super::responses::DistrictOnly;
-use super::{rfc3339, Paged};
+use super::{grid_filter, ranked_page, rfc3339, Paged};
 use crate::auth::{Authorized, DistrictStaff};
 use crate::domain::enforcement::{
     summons_pending_flags, CaseActionKind, CaseReason, CaseStatus, EscalationStep,
 };
-use crate::domain::page::{Limit, RankCursor, MAX_LIMIT};
+use crate::domain::page::{RankCursor, MAX_LIMIT};
 use crate::domain::score::Colour;
 use crate::domain::shop::GridCode;
 use crate::domain::vocabulary::{valid_choice, Choice};
@@ -212,19 +212,8 @@ pub async fn list_cases(
     _staff: Authorized<DistrictStaff>,
     ValidQuery(query): ValidQuery<CaseListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let after = query
-        .cursor
-        .as_deref()
-        .map(RankCursor::parse)
-        .transpose()
-        .map_err(|e| ApiError::field("cursor", e.0))?;
-    let limit = Limit::parse(query.limit).map_err(|e| ApiError::field("limit", e.0))?;
-    let grid = query
-        .grid
-        .as_deref()
-        .map(GridCode::parse)
-        .transpose()
-        .map_err(|e| ApiError::field("grid", e.0))?;
+    let (after, limit) = ranked_page(query.cursor.as_deref(), query.limit)?;
+    let grid = grid_filter(query.grid.as_deref())?;
     let status = query.status.map(|s| s.get("status")).transpose()?;
     let (cases, next) = state
         .store

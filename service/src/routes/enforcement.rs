@@ -88,14 +88,15 @@ pub struct FeedEvent {
 
 /// The event feed for other systems (regulators' and admins' tokens): colour changes and cases
 /// opened and closed, in order, with no gaps. `next_cursor` is always the position to resume from
-/// (the last id seen), so a follower polls `?after=NEXT_CURSOR` forever.
+/// (the last id seen), so a follower polls `?after=NEXT_CURSOR` forever. A position past the end of
+/// the feed was never given out (a follower would then skip every new event): it is 422.
 #[utoipa::path(
     tag = "enforcement",
     params(FeedQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of events", body = Paged<FeedEvent>),
-        (status = 422, description = "Invalid position", body = ErrorEnvelope),
+        (status = 422, description = "Invalid position, or a position past the end of the feed", body = ErrorEnvelope),
         DistrictOnly,
     )
 )]
@@ -114,6 +115,15 @@ pub async fn event_feed(
                 .map_err(|_| ApiError::field("after", "after is the id of the last event seen"))?,
         )),
     };
+    if let Some(after) = after {
+        let end = state.store.feed_end().await?;
+        if after.last_id() < 0 || after.last_id() > end {
+            return Err(ApiError::field(
+                "after",
+                format!("the feed ends at {end}: after is the id of the last event seen"),
+            ));
+        }
+    }
     let limit = Limit::parse(query.limit).map_err(|e| ApiError::field("limit", e.0))?;
     let records = state.store.feed(PageRequest { after, limit }).await?;
     // A feed is followed, not finished: the cursor is always where to resume (the last id seen),

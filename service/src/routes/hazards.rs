@@ -5,15 +5,16 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
-use super::access::{actor, visible_hazard, ShopInView, FIELD_STAFF};
+use super::access::{actor, HazardInView, ShopInView, FIELD_STAFF};
 use super::hazard_views::{HazardStoryView, HazardView};
-use super::responses::{Authenticated, ShopScoped};
-use super::Paged;
+use super::responses::{Authenticated, HazardScoped, ShopScoped};
+use super::{grid_filter, ranked_page, Paged};
 use crate::auth::Principal;
 use crate::domain::check;
 use crate::domain::hazard::{check_evidence, evidence_json, EvidenceRef, HazardStatus};
-use crate::domain::page::PageRequest;
+use crate::domain::page::{PageRequest, RankCursor};
 use crate::domain::role::Role;
+use crate::domain::shop::GridCode;
 use crate::domain::vocabulary::{text_enum, valid_choice, Choice};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{ValidJson, ValidQuery};
@@ -39,6 +40,86 @@ pub struct HazardListQuery {
     pub status: Option<Choice<HazardListStatus>>,
 }
 
+/// The storage filter of a status filter.
+fn status_filter(status: HazardListStatus, now: i64) -> HazardFilter {
+    match status {
+        HazardListStatus::Overdue => HazardFilter::Overdue { now },
+        HazardListStatus::Open => HazardFilter::Status(HazardStatus::Open),
+        HazardListStatus::AwaitingVerification => {
+            HazardFilter::Status(HazardStatus::AwaitingVerification)
+        }
+        HazardListStatus::Closed => HazardFilter::Status(HazardStatus::Closed),
+    }
+}
+
+/// Filters of the hazard work queue.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct HazardQueueQuery {
+    /// Only hazards of shops in this grid.
+    #[validate(custom(function = "valid_grid"))]
+    #[param(
+        min_length = 1,
+        max_length = 16,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9-]{0,15}$"
+    )]
+    pub grid: Option<String>,
+    /// A lifecycle status, or `overdue` (the rule of each hazard's `overdue` flag); without it,
+    /// every hazard not closed.
+    #[validate(custom(function = "valid_choice"))]
+    #[param(value_type = Option<HazardListStatus>)]
+    pub status: Option<Choice<HazardListStatus>>,
+    /// The `next_cursor` of the previous page (keep the same filters).
+    pub cursor: Option<String>,
+    #[validate(range(min = 1))]
+    #[param(minimum = 1)]
+    pub limit: Option<u32>,
+}
+
+fn valid_grid(v: &str) -> Result<(), ValidationError> {
+    check(GridCode::parse(v))
+}
+
+/// The work queue: hazards across the shops the caller covers (inspectors their grids, regulators
+/// and admins the district), oldest deadline first (then oldest id), cursor-paged.
+#[utoipa::path(
+    tag = "evidence",
+    params(HazardQueueQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of hazards, oldest deadline first", body = Paged<HazardView>),
+        (status = 422, description = "Invalid status, grid, cursor or limit", body = ErrorEnvelope),
+        (status = 403, description = "Owners use their shop's hazard list", body = ErrorEnvelope),
+        Authenticated,
+    )
+)]
+#[get("/v1/hazards")]
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn hazard_queue(
+    state: web::Data<AppState>,
+    who: Principal,
+    ValidQuery(query): ValidQuery<HazardQueueQuery>,
+) -> Result<HttpResponse, ApiError> {
+    who.require(FIELD_STAFF)?;
+    let (after, limit) = ranked_page(query.cursor.as_deref(), query.limit)?;
+    let grid = grid_filter(query.grid.as_deref())?;
+    let now = state.now_ms();
+    let filter = query
+        .status
+        .map(|s| s.get("status"))
+        .transpose()?
+        .map(|s| status_filter(s, now));
+    let (records, next) = state
+        .store
+        .hazard_queue(who.visibility(), grid.as_ref(), filter, after, limit.get())
+        .await?;
+    Ok(HttpResponse::Ok().json(Paged {
+        items: HazardView::from_records(records, now)?,
+        next_cursor: next.map(RankCursor::encode),
+    }))
+}
+
 /// A shop's hazards, filtered by status, cursor-paged.
 #[utoipa::path(
     tag = "evidence",
@@ -59,15 +140,11 @@ pub async fn list_hazards(
 ) -> Result<HttpResponse, ApiError> {
     let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
     let now = state.now_ms();
-    let filter = match query.status.map(|s| s.get("status")).transpose()? {
-        None => None,
-        Some(HazardListStatus::Overdue) => Some(HazardFilter::Overdue { now }),
-        Some(HazardListStatus::Open) => Some(HazardFilter::Status(HazardStatus::Open)),
-        Some(HazardListStatus::AwaitingVerification) => {
-            Some(HazardFilter::Status(HazardStatus::AwaitingVerification))
-        }
-        Some(HazardListStatus::Closed) => Some(HazardFilter::Status(HazardStatus::Closed)),
-    };
+    let filter = query
+        .status
+        .map(|s| s.get("status"))
+        .transpose()?
+        .map(|s| status_filter(s, now));
     let records = state.store.shop_hazards(shop.id, filter, page).await?;
     Ok(HttpResponse::Ok().json(Paged {
         items: HazardView::from_records(records.items, now)?,
@@ -82,18 +159,15 @@ pub async fn list_hazards(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The hazard and its whole story", body = HazardStoryView),
-        (status = 404, description = "No such hazard visible to the caller", body = ErrorEnvelope),
-        Authenticated,
+        HazardScoped,
     )
 )]
 #[get("/v1/hazards/{id}")]
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_hazard(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    HazardInView { hazard, .. }: HazardInView,
 ) -> Result<HttpResponse, ApiError> {
-    let hazard = visible_hazard(&state, &who, id.into_inner()).await?;
     let events = state.store.subject_events("hazard", hazard.id).await?;
     let view = HazardView::from_record(hazard, state.now_ms())?;
     Ok(HttpResponse::Ok().json(HazardStoryView::new(view, events)?))
@@ -122,21 +196,18 @@ pub struct RectificationRequest {
     responses(
         (status = 201, description = "Awaiting verification", body = HazardView),
         (status = 403, description = "Only the owner rectifies", body = ErrorEnvelope),
-        (status = 404, description = "No such hazard visible to the caller", body = ErrorEnvelope),
         (status = 409, description = "The hazard is not open", body = ErrorEnvelope),
         (status = 422, description = "Invalid fields", body = ErrorEnvelope),
-        Authenticated,
+        HazardScoped,
     )
 )]
 #[post("/v1/hazards/{id}/rectifications")]
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn submit_rectification(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    HazardInView { hazard, who }: HazardInView,
     ValidJson(body): ValidJson<RectificationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let hazard = visible_hazard(&state, &who, id.into_inner()).await?;
     who.require(&[Role::Owner])?;
     let now = state.now_ms();
     let evidence = evidence_json(&body.evidence);
@@ -163,7 +234,7 @@ pub struct VerificationRequest {
 }
 
 text_enum!(
-    /// Which hazards of a shop to list.
+    /// Which hazards to list.
     pub enum HazardListStatus("status filter") {
         Open => "open",
         AwaitingVerification => "awaiting_verification",
@@ -192,21 +263,18 @@ text_enum!(
     responses(
         (status = 201, description = "Closed or reopened", body = HazardView),
         (status = 403, description = "Owners do not verify", body = ErrorEnvelope),
-        (status = 404, description = "No such hazard visible to the caller", body = ErrorEnvelope),
         (status = 409, description = "The hazard is not awaiting verification", body = ErrorEnvelope),
         (status = 422, description = "Invalid fields", body = ErrorEnvelope),
-        Authenticated,
+        HazardScoped,
     )
 )]
 #[post("/v1/hazards/{id}/verifications")]
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn verify_rectification(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    HazardInView { hazard, who }: HazardInView,
     ValidJson(body): ValidJson<VerificationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let hazard = visible_hazard(&state, &who, id.into_inner()).await?;
     who.require(FIELD_STAFF)?;
     let accepted = body.outcome.get("outcome")? == VerificationOutcome::Accepted;
     let reason = body

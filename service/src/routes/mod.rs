@@ -5,6 +5,7 @@ pub mod cases;
 pub mod disputes;
 pub mod enforcement;
 pub mod fallback;
+pub mod grids;
 pub mod guide;
 pub mod hazard_views;
 pub mod hazards;
@@ -31,7 +32,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use validator::Validate;
 
-use crate::domain::page::{Page, PageRequest};
+use crate::domain::page::{Limit, Page, PageRequest, RankCursor};
+use crate::domain::shop::GridCode;
 use crate::error::ApiError;
 use crate::storage::CorruptRow;
 
@@ -45,16 +47,20 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(shops::list_shops)
         .service(shops::get_shop)
         .service(shops::update_shop)
+        .service(grids::create_grid)
+        .service(grids::list_grids)
         .service(selfchecks::get_checklist)
         .service(selfchecks::submit_self_check)
         .service(patrols::record_patrol)
         .service(hazards::list_hazards)
+        .service(hazards::hazard_queue)
         .service(hazards::get_hazard)
         .service(hazards::submit_rectification)
         .service(hazards::verify_rectification)
         .service(reviews::list_shop_reviews)
         .service(reviews::list_reviews)
         .service(reviews::clear_review)
+        .service(reviews::decide_reviews)
         .service(tips::list_tips)
         .service(tips::verify_tip)
         .service(tips::dismiss_tip)
@@ -65,6 +71,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(scores::get_score)
         .service(scores::score_history)
         .service(policies::current_policy)
+        .service(policies::list_policies)
+        .service(policies::get_policy)
         .service(policies::create_policy)
         .service(policies::backtest_policy)
         .service(policies::adopt_policy)
@@ -121,6 +129,26 @@ impl PageQuery {
     pub fn page(&self) -> Result<PageRequest, ApiError> {
         PageRequest::parse(self.cursor.as_deref(), self.limit)
     }
+}
+
+/// Where a ranked list resumes (`cursor`, a [`RankCursor`]) and how many items it answers.
+pub fn ranked_page(
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<(Option<RankCursor>, Limit), ApiError> {
+    let after = cursor
+        .map(RankCursor::parse)
+        .transpose()
+        .map_err(|e| ApiError::field("cursor", e.0))?;
+    let limit = Limit::parse(limit).map_err(|e| ApiError::field("limit", e.0))?;
+    Ok((after, limit))
+}
+
+/// An optional `grid` filter of a list.
+pub fn grid_filter(grid: Option<&str>) -> Result<Option<GridCode>, ApiError> {
+    grid.map(GridCode::parse)
+        .transpose()
+        .map_err(|e| ApiError::field("grid", e.0))
 }
 
 /// Stored JSON text as a value; text that does not parse is an error, never silently empty.

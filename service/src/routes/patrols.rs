@@ -41,7 +41,9 @@ pub struct FindingRequest {
     #[validate(length(min = 1, max = 500))]
     #[schema(min_length = 1, max_length = 500)]
     pub description: String,
-    /// The checklist item this finding is about (it must be on the shop's checklist).
+    /// The checklist item this finding is about (it must be on the shop's checklist). A finding on
+    /// an item takes that item's hazard type: a `hazard_type` that differs from the item's is
+    /// refused with 422 on `findings[i].hazard_type`, naming the item's type.
     pub item_id: Option<String>,
     #[serde(default)]
     #[validate(custom(function = "valid_evidence"))]
@@ -125,12 +127,26 @@ pub async fn record_patrol(
     let mut findings = Vec::with_capacity(body.findings.len());
     for (i, f) in body.findings.into_iter().enumerate() {
         if let Some(item) = &f.item_id {
-            if state.checklists.item(category, item).is_none() {
+            let Some(on_list) = state.checklists.item(category, item) else {
                 errors
                     .entry(format!("findings[{i}].item_id"))
                     .or_default()
                     .push(format!("{item:?} is not on this shop's checklist"));
                 continue;
+            };
+            // A finding on an item is about what the item checks: a `gas` finding on an item
+            // about exits is a typing mistake, refused rather than guessed.
+            if let Ok(given) = f.hazard_type.value() {
+                if given != on_list.hazard_type {
+                    errors
+                        .entry(format!("findings[{i}].hazard_type"))
+                        .or_default()
+                        .push(format!(
+                            "item {item:?} is about {}: a finding on it has that hazard_type",
+                            on_list.hazard_type
+                        ));
+                    continue;
+                }
             }
         }
         let finding = Finding {

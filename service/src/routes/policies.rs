@@ -5,16 +5,21 @@ use serde::Serialize;
 use shopcredit_scoring::{Policy, PolicyError};
 use utoipa::ToSchema;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
 use super::access::actor;
 use super::jobs::JobView;
 use super::responses::DistrictOnly;
-use super::rfc3339;
 use super::stored_json;
+use super::{rfc3339, PageQuery, Paged};
 use crate::assessor::stored_policy;
 use crate::auth::{Authorized, DistrictStaff};
 use crate::domain::job::JobKind;
+use crate::domain::page::Limit;
+use crate::domain::policy::PolicyVersion;
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::extract::json_error_from_actix;
+use crate::extract::{json_error_from_actix, ValidQuery};
 use crate::jobs::{run_soon, PolicyParams};
 use crate::state::AppState;
 use crate::storage::policies::{PolicyRecord, PolicyStoreError};
@@ -43,6 +48,104 @@ impl PolicyView {
             created_by: r.created_by,
         })
     }
+}
+
+/// A policy version in the list (its body is at `GET /v1/policies/{version}`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PolicySummary {
+    pub version: String,
+    /// Whether this is the policy in force (the one adopted last).
+    pub in_force: bool,
+    /// RFC 3339; `null` while never adopted.
+    pub adopted_at: Option<String>,
+    pub created_at: String,
+    pub created_by: String,
+}
+
+/// The cursor of the policy list: the last version seen.
+fn policy_cursor(version: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("p1:{version}"))
+}
+
+fn parse_policy_cursor(cursor: &str) -> Result<String, ApiError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|t| t.strip_prefix("p1:").map(str::to_owned))
+        .ok_or_else(|| ApiError::field("cursor", "not a cursor returned by this list"))
+}
+
+/// Every policy version, newest first, paged (regulators, admins).
+#[utoipa::path(
+    tag = "policies",
+    params(PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of policy versions", body = Paged<PolicySummary>),
+        (status = 422, description = "Invalid cursor or limit", body = ErrorEnvelope),
+        DistrictOnly,
+    )
+)]
+#[get("/v1/policies")]
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn list_policies(
+    state: web::Data<AppState>,
+    _staff: Authorized<DistrictStaff>,
+    ValidQuery(query): ValidQuery<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let after = query
+        .cursor
+        .as_deref()
+        .map(parse_policy_cursor)
+        .transpose()?;
+    let limit = Limit::parse(query.limit).map_err(|e| ApiError::field("limit", e.0))?;
+    let current = state.store.current_policy().await?.map(|p| p.version);
+    let mut rows = state.store.policies(after.as_deref(), limit.get()).await?;
+    let more = rows.len() > limit.get() as usize;
+    rows.truncate(limit.get() as usize);
+    let next_cursor = if more {
+        rows.last().map(|r| policy_cursor(&r.version))
+    } else {
+        None
+    };
+    let items = rows
+        .into_iter()
+        .map(|r| PolicySummary {
+            in_force: current.as_deref() == Some(r.version.as_str()),
+            adopted_at: r.adopted_at.map(rfc3339),
+            created_at: rfc3339(r.created_at),
+            created_by: r.created_by,
+            version: r.version,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(Paged { items, next_cursor }))
+}
+
+/// One policy version with its body (regulators, admins).
+#[utoipa::path(
+    tag = "policies",
+    params(("version" = String, Path, description = "Policy version")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The policy", body = PolicyView),
+        (status = 404, description = "No such policy", body = ErrorEnvelope),
+        DistrictOnly,
+    )
+)]
+#[get("/v1/policies/{version}")]
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn get_policy(
+    state: web::Data<AppState>,
+    _staff: Authorized<DistrictStaff>,
+    version: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let record = state
+        .store
+        .policy(&version)
+        .await?
+        .ok_or(ApiError::NotFound("policy"))?;
+    Ok(HttpResponse::Ok().json(PolicyView::from_record(record)?))
 }
 
 /// The policy in force (regulators, admins).
@@ -82,7 +185,7 @@ fn policy_error(err: PolicyError) -> ApiError {
     responses(
         (status = 201, description = "Stored, not adopted", body = PolicyView),
         (status = 409, description = "The version exists", body = ErrorEnvelope),
-        (status = 422, description = "The policy is invalid; the message names the field", body = ErrorEnvelope),
+        (status = 422, description = "The policy is invalid (the message names the field), or its version is not a slug (`[a-z0-9][a-z0-9._-]{0,63}`)", body = ErrorEnvelope),
         DistrictOnly,
     )
 )]
@@ -96,6 +199,7 @@ pub async fn create_policy(
     let value = body.map_err(json_error_from_actix)?.into_inner();
     let policy: Policy = serde_path_to_error::deserialize(value)
         .map_err(|e| ApiError::field(format!("policy.{}", e.path()), e.inner().to_string()))?;
+    PolicyVersion::parse(&policy.version).map_err(|e| ApiError::field("policy.version", e.0))?;
     let valid = policy.validate().map_err(policy_error)?;
     let text = serde_json::to_string(&valid).map_err(ApiError::internal)?;
     let record = state
@@ -163,6 +267,7 @@ pub async fn backtest_policy(
     responses(
         (status = 202, description = "Queued; the job's result will be an Adoption", body = JobView),
         (status = 404, description = "No such policy to adopt", body = ErrorEnvelope),
+        (status = 409, description = "This version is already in force", body = ErrorEnvelope),
         DistrictOnly,
     )
 )]
@@ -173,5 +278,12 @@ pub async fn adopt_policy(
     staff: Authorized<DistrictStaff>,
     version: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    // Checked before queueing: re-adopting the policy in force would rescore every shop for nothing.
+    let current = state.store.current_policy().await?;
+    if current.is_some_and(|p| p.version == *version) {
+        return Err(ApiError::Conflict(format!(
+            "policy {version} is already in force"
+        )));
+    }
     queue_policy_job(state, &staff, &version, JobKind::AdoptPolicy).await
 }

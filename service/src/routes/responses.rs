@@ -15,6 +15,16 @@ pub enum ShopScoped {
     NotVisible(ErrorEnvelope),
 }
 
+/// A route on one hazard, which the caller may or may not see (through its shop).
+#[derive(IntoResponses)]
+pub enum HazardScoped {
+    #[response(status = 401, description = "No valid token")]
+    Unauthenticated(ErrorEnvelope),
+    /// Its existence is not leaked.
+    #[response(status = 404, description = "No such hazard visible to the caller")]
+    NotVisible(ErrorEnvelope),
+}
+
 /// A route for regulators and admins only.
 #[derive(IntoResponses)]
 pub enum DistrictOnly {

@@ -11,7 +11,9 @@ use super::responses::{DistrictOnly, ShopScoped};
 use super::{rfc3339, Paged};
 use crate::auth::{Authorized, DistrictStaff};
 use crate::domain::page::PageRequest;
-use crate::domain::review::{client_key, text_key, HoldReason, ReviewStatus, Stars};
+use crate::domain::review::{
+    client_key, text_key, HoldReason, ReviewDecision, ReviewStatus, Stars,
+};
 use crate::domain::vocabulary::{valid_choice, Choice};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{ValidJson, ValidQuery};
@@ -205,4 +207,68 @@ pub async fn clear_review(
         .ok_or(ApiError::NotFound("held review"))?;
     state.rescore_after_write(record.shop_id).await;
     Ok(HttpResponse::Ok().json(ReviewView::from(record)))
+}
+
+/// A regulator's decision on several held reviews at once.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewDecisionRequest {
+    /// `clear`: they count from now on. `reject`: they stay in history and never count.
+    #[validate(custom(function = "valid_choice"))]
+    #[schema(value_type = ReviewDecision)]
+    pub decision: Choice<ReviewDecision>,
+    /// Ids of held reviews, 1 to 200.
+    #[validate(length(min = 1, max = 200, message = "name 1 to 200 review ids"))]
+    #[schema(min_items = 1, max_items = 200)]
+    pub ids: Vec<i64>,
+}
+
+/// What a bulk decision did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewDecisionResult {
+    pub decision: ReviewDecision,
+    /// The reviews decided, as they are now.
+    pub decided: Vec<ReviewView>,
+    /// Ids that were not held (unknown, or already decided): left as they were.
+    pub not_held: Vec<i64>,
+}
+
+/// Clear or reject held reviews in bulk (regulators, admins), in one transaction. A rejected review
+/// stays in history (status `rejected`) and never counts.
+#[utoipa::path(
+    tag = "moderation",
+    request_body = ReviewDecisionRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Decided", body = ReviewDecisionResult),
+        (status = 422, description = "Invalid fields", body = ErrorEnvelope),
+        DistrictOnly,
+    )
+)]
+#[post("/v1/reviews/decisions")]
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn decide_reviews(
+    state: web::Data<AppState>,
+    staff: Authorized<DistrictStaff>,
+    ValidJson(body): ValidJson<ReviewDecisionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let decision = body.decision.get("decision")?;
+    let mut ids = body.ids;
+    ids.sort_unstable();
+    ids.dedup();
+    let (decided, not_held) = state
+        .store
+        .decide_held_reviews(&ids, decision, state.now_ms(), &actor(&staff.0))
+        .await?;
+    let mut shops: Vec<i64> = decided.iter().map(|r| r.shop_id).collect();
+    shops.sort_unstable();
+    shops.dedup();
+    for shop in shops {
+        state.rescore_after_write(shop).await;
+    }
+    Ok(HttpResponse::Ok().json(ReviewDecisionResult {
+        decision,
+        decided: decided.into_iter().map(ReviewView::from).collect(),
+        not_held,
+    }))
 }

@@ -8,9 +8,10 @@ use super::rfc3339;
 use crate::domain::check;
 use crate::domain::score::{Colour, ReasonCode};
 use crate::domain::shop::{
-    Address, Category, GridCode, Location, NewShop, OwnerName, Phone, ShopChanges, ShopName,
-    ShopStatus,
+    Address, Category, CreditCode, GridCode, Location, NewShop, OwnerName, Phone, ShopChanges,
+    ShopName, ShopOrder, ShopStatus,
 };
+use crate::domain::vocabulary::{valid_choice, Choice};
 use crate::error::ApiError;
 use crate::storage::reviews::RatingSummary;
 use crate::storage::scores::CurrentScore;
@@ -36,6 +37,14 @@ fn valid_category(v: &str) -> Result<(), ValidationError> {
 }
 fn valid_status(v: &str) -> Result<(), ValidationError> {
     check(ShopStatus::parse(v))
+}
+fn valid_credit_code(v: &str) -> Result<(), ValidationError> {
+    check(CreditCode::parse(v))
+}
+fn credit_code(v: Option<&str>) -> Result<Option<CreditCode>, ApiError> {
+    v.map(CreditCode::parse)
+        .transpose()
+        .map_err(|e| ApiError::field("credit_code", e.0))
 }
 fn valid_lat(v: f64) -> Result<(), ValidationError> {
     check(Location::parse(v, 0.0))
@@ -82,6 +91,20 @@ pub struct CreateShopRequest {
     #[validate(custom(function = "valid_phone"))]
     #[schema(min_length = 5, max_length = 24, example = "13800138000")]
     pub owner_phone: String,
+    /// The unified social credit code (统一社会信用代码) on the business licence: 18 characters whose
+    /// last is the GB 32100-2015 check character. Unique: a code another shop carries is 409.
+    #[validate(custom(function = "valid_credit_code"))]
+    #[schema(
+        min_length = 18,
+        max_length = 18,
+        pattern = "^[0-9A-HJ-NP-RTUWXYa-hj-np-rtuwxy]{18}$",
+        example = "91350100M000100Y43"
+    )]
+    pub credit_code: Option<String>,
+    /// A shop with the same name and address (compared ignoring case and spaces) is refused as a
+    /// likely duplicate (409 naming its id) unless this is `true`: two shops may truly share both.
+    #[serde(default)]
+    pub confirm_duplicate: bool,
 }
 
 impl CreateShopRequest {
@@ -99,6 +122,7 @@ impl CreateShopRequest {
                 .map_err(|e| ApiError::field("owner_name", e.0))?,
             owner_phone: Phone::parse(&self.owner_phone)
                 .map_err(|e| ApiError::field("owner_phone", e.0))?,
+            credit_code: credit_code(self.credit_code.as_deref())?,
         })
     }
 }
@@ -146,10 +170,19 @@ pub struct UpdateShopRequest {
     #[validate(custom(function = "valid_phone"))]
     #[schema(min_length = 5, max_length = 24)]
     pub owner_phone: Option<String>,
-    /// `closed` hides the shop from public search; it is never deleted.
+    /// `closed` or `suspended` hides the shop from public search and shows it as such, without a
+    /// colour, to a resident who scans its code; it is never deleted.
     #[validate(custom(function = "valid_status"))]
     #[schema(value_type = Option<ShopStatus>)]
     pub status: Option<String>,
+    /// Sets the unified social credit code (see registration).
+    #[validate(custom(function = "valid_credit_code"))]
+    #[schema(
+        min_length = 18,
+        max_length = 18,
+        pattern = "^[0-9A-HJ-NP-RTUWXYa-hj-np-rtuwxy]{18}$"
+    )]
+    pub credit_code: Option<String>,
 }
 
 /// Distinguishes a field set to `null` (`Some(None)`) from an absent one (`None`).
@@ -210,6 +243,7 @@ impl UpdateShopRequest {
                 .map(ShopStatus::parse)
                 .transpose()
                 .map_err(field("status"))?,
+            credit_code: credit_code(self.credit_code.as_deref())?,
         })
     }
 }
@@ -226,10 +260,19 @@ pub struct ShopListQuery {
     #[validate(custom(function = "valid_category"))]
     #[param(value_type = Option<Category>)]
     pub category: Option<String>,
+    /// Only shops of this colour now (shops not yet scored have none).
+    #[validate(custom(function = "valid_choice"))]
+    #[param(value_type = Option<Colour>)]
+    pub colour: Option<Choice<Colour>>,
     /// Substring of the name or address.
     #[validate(length(min = 1, max = 100))]
     #[param(min_length = 1, max_length = 100)]
     pub q: Option<String>,
+    /// `registered` (default), `score` (lowest first) or `colour` (red, yellow, green, each lowest
+    /// score first); shops not yet scored come last. Keep it the same while paging.
+    #[validate(custom(function = "valid_choice"))]
+    #[param(value_type = Option<ShopOrder>)]
+    pub order: Option<Choice<ShopOrder>>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Page size, default 50; larger values are capped at 200.
@@ -253,7 +296,13 @@ pub struct ShopResponse {
     pub lon: Option<f64>,
     pub owner_name: String,
     pub owner_phone: String,
+    /// The unified social credit code, when known.
+    pub credit_code: Option<String>,
     pub status: ShopStatus,
+    /// The credit score now, 0–1000; `null` until first scored.
+    pub score: Option<i64>,
+    /// The colour now; `null` until first scored.
+    pub colour: Option<Colour>,
     /// The page a resident reaches by scanning the door QR code.
     pub public_url: String,
     /// RFC 3339.
@@ -263,8 +312,16 @@ pub struct ShopResponse {
 }
 
 impl ShopResponse {
-    pub fn from_record(r: ShopRecord, public_base_url: &str) -> Result<Self, ApiError> {
+    /// The view of a shop with its current score, if it has one.
+    pub fn from_record(
+        r: ShopRecord,
+        score: Option<(i64, Colour)>,
+        public_base_url: &str,
+    ) -> Result<Self, ApiError> {
         Ok(Self {
+            score: score.map(|(s, _)| s),
+            colour: score.map(|(_, c)| c),
+            credit_code: r.credit_code,
             public_url: public_url(public_base_url, &r.code),
             id: r.id,
             code: r.code,
@@ -297,9 +354,10 @@ pub struct PublicShopResponse {
     pub public_url: String,
     /// Residents' rating: only reviews that count (held and disputed ones are left out).
     pub rating: PublicRating,
-    /// The credit score, 0–1000 (`null` until first scored).
+    /// The credit score, 0–1000 (`null` until first scored, and while the shop is closed or
+    /// suspended: `status` says why).
     pub score: Option<i64>,
-    /// `null` until first scored.
+    /// `null` until first scored, and while the shop is closed or suspended.
     pub colour: Option<Colour>,
     /// Too little evidence yet for a firm code.
     pub provisional: bool,
@@ -351,13 +409,19 @@ impl PublicShopResponse {
         public_base_url: &str,
         standing: PublicStanding,
     ) -> Result<Self, ApiError> {
+        // A shop that is not trading has no colour to show: a closed shop must never read as green.
+        let (score, reasons) = if r.status.is_trading() {
+            (standing.score, standing.reasons)
+        } else {
+            (None, Vec::new())
+        };
         Ok(Self {
             rating: PublicRating::from_summary(standing.rating),
-            score: standing.score.as_ref().map(|s| s.score),
-            colour: standing.score.as_ref().map(|s| s.colour),
-            provisional: standing.score.as_ref().is_some_and(|s| s.provisional),
+            score: score.as_ref().map(|s| s.score),
+            colour: score.as_ref().map(|s| s.colour),
+            provisional: score.as_ref().is_some_and(|s| s.provisional),
             last_inspection_at: standing.last_patrol_at.map(rfc3339),
-            reasons: standing.reasons,
+            reasons,
             public_url: public_url(public_base_url, &r.code),
             code: r.code,
             name: r.name,

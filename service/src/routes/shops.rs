@@ -6,15 +6,43 @@ use actix_web::{get, patch, post, web, HttpResponse};
 use super::access::{actor, ShopInView};
 use super::responses::{Authenticated, ShopScoped};
 use super::shop_views::{CreateShopRequest, ShopListQuery, ShopResponse, UpdateShopRequest};
-use super::Paged;
+use super::{grid_filter, ranked_page, Paged};
 use crate::auth::{Authorized, DistrictStaff, Principal};
-use crate::domain::page::PageRequest;
+use crate::domain::page::RankCursor;
 use crate::domain::role::Role;
-use crate::domain::shop::{Category, GridCode, ShopCode};
+use crate::domain::shop::{Category, ShopCode, ShopOrder};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::state::AppState;
-use crate::storage::shops::ShopFilter;
+use crate::storage::shops::{ShopFilter, ShopRecord, ShopWriteError};
+
+/// The answer to a refused registration or change.
+fn write_error(err: ShopWriteError) -> ApiError {
+    match err {
+        ShopWriteError::UnknownGrid(grid) => ApiError::field(
+            "grid",
+            format!("grid {grid} is not registered: see GET /v1/grids"),
+        ),
+        ShopWriteError::CreditCodeTaken { shop_id } => ApiError::Conflict(format!(
+            "credit_code: shop {shop_id} already carries this unified social credit code"
+        )),
+        ShopWriteError::LikelyDuplicate { shop_id } => ApiError::Conflict(format!(
+            "shop {shop_id} has the same name and address; send \"confirm_duplicate\": true to \
+             register another shop there anyway"
+        )),
+        ShopWriteError::Database(e) => e.into(),
+    }
+}
+
+/// A shop as staff see it, with its current score.
+async fn shop_view(state: &AppState, record: ShopRecord) -> Result<ShopResponse, ApiError> {
+    let score = state
+        .store
+        .current_score(record.id)
+        .await?
+        .map(|s| (s.score, s.colour));
+    ShopResponse::from_record(record, score, &state.settings.public_base_url)
+}
 
 /// Register a shop (regulators and admins). Answers the shop with its `id` and door `code`.
 #[utoipa::path(
@@ -24,7 +52,8 @@ use crate::storage::shops::ShopFilter;
     responses(
         (status = 201, description = "Registered", body = ShopResponse),
         (status = 403, description = "Role may not register shops", body = ErrorEnvelope),
-        (status = 422, description = "Invalid fields", body = ErrorEnvelope),
+        (status = 409, description = "Another shop carries this `credit_code`, or has the same name and address (the message names its id; send `confirm_duplicate: true` to register anyway)", body = ErrorEnvelope),
+        (status = 422, description = "Invalid fields, or a grid that is not registered", body = ErrorEnvelope),
         Authenticated,
     )
 )]
@@ -35,16 +64,22 @@ pub async fn create_shop(
     staff: Authorized<DistrictStaff>,
     ValidJson(body): ValidJson<CreateShopRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let refuse_duplicates = !body.confirm_duplicate;
     let shop = body.into_domain()?;
     let record = state
         .store
-        .create_shop(&shop, state.now_ms(), &actor(&staff.0), || {
-            ShopCode::generate(&mut rand::thread_rng())
-        })
-        .await?;
+        .create_shop(
+            &shop,
+            refuse_duplicates,
+            state.now_ms(),
+            &actor(&staff.0),
+            || ShopCode::generate(&mut rand::thread_rng()),
+        )
+        .await
+        .map_err(write_error)?;
     state.rescore_after_write(record.id).await;
     let location = format!("/v1/shops/{}", record.id);
-    let view = ShopResponse::from_record(record, &state.settings.public_base_url)?;
+    let view = shop_view(&state, record).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, location))
         .json(view))
@@ -66,8 +101,7 @@ pub async fn get_shop(
     state: web::Data<AppState>,
     ShopInView { shop, .. }: ShopInView,
 ) -> Result<HttpResponse, ApiError> {
-    let base_url = &state.settings.public_base_url;
-    Ok(HttpResponse::Ok().json(ShopResponse::from_record(shop, base_url)?))
+    Ok(HttpResponse::Ok().json(shop_view(&state, shop).await?))
 }
 
 /// Change a shop's details, or close it (regulators and admins). Shops are never deleted.
@@ -79,7 +113,8 @@ pub async fn get_shop(
     responses(
         (status = 200, description = "The updated shop", body = ShopResponse),
         (status = 403, description = "Role may not change shops", body = ErrorEnvelope),
-        (status = 422, description = "Invalid fields", body = ErrorEnvelope),
+        (status = 409, description = "Another shop carries this `credit_code`", body = ErrorEnvelope),
+        (status = 422, description = "Invalid fields, or a grid that is not registered", body = ErrorEnvelope),
         ShopScoped,
     )
 )]
@@ -102,15 +137,14 @@ pub async fn update_shop(
             state.now_ms(),
             &actor(&who),
         )
-        .await?
+        .await
+        .map_err(write_error)?
         .ok_or(ApiError::NotFound("shop"))?;
-    Ok(HttpResponse::Ok().json(ShopResponse::from_record(
-        record,
-        &state.settings.public_base_url,
-    )?))
+    Ok(HttpResponse::Ok().json(shop_view(&state, record).await?))
 }
 
-/// The shops the caller may see, filtered and cursor-paged in registration order.
+/// The shops the caller may see with their score and colour, filtered (grid, category, colour,
+/// text) and cursor-paged in registration order, by score or by colour.
 #[utoipa::path(
     tag = "shops",
     params(ShopListQuery),
@@ -128,33 +162,35 @@ pub async fn list_shops(
     who: Principal,
     ValidQuery(query): ValidQuery<ShopListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
+    let (after, limit) = ranked_page(query.cursor.as_deref(), query.limit)?;
     let filter = ShopFilter {
-        grid: query
-            .grid
-            .as_deref()
-            .map(GridCode::parse)
-            .transpose()
-            .map_err(|e| ApiError::field("grid", e.0))?,
+        grid: grid_filter(query.grid.as_deref())?,
         category: query
             .category
             .as_deref()
             .map(Category::parse)
             .transpose()
             .map_err(|e| ApiError::field("category", e.0))?,
+        colour: query.colour.map(|c| c.get("colour")).transpose()?,
         text: query.q,
     };
-    let records = state
+    let order = query
+        .order
+        .map(|o| o.get("order"))
+        .transpose()?
+        .unwrap_or(ShopOrder::Registered);
+    let (rows, next) = state
         .store
-        .list_shops(who.visibility(), &filter, page)
+        .list_shops(who.visibility(), &filter, order, after, limit.get())
         .await?;
     let base = &state.settings.public_base_url;
-    let mut items = Vec::with_capacity(records.items.len());
-    for record in records.items {
-        items.push(ShopResponse::from_record(record, base)?);
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let score = row.score.zip(row.colour);
+        items.push(ShopResponse::from_record(row.shop, score, base)?);
     }
     Ok(HttpResponse::Ok().json(Paged {
         items,
-        next_cursor: records.next.map(|c| c.encode()),
+        next_cursor: next.map(RankCursor::encode),
     }))
 }

@@ -57,29 +57,18 @@ impl Store {
             st.push(" AND s.grid = ")
                 .bind(Arg::Text(grid.as_str().to_owned()));
         }
-        if let Some(after) = after {
-            st.push(" AND (c.severity_rank < ")
-                .bind(Arg::Int(after.rank))
-                .push(" OR (c.severity_rank = ")
-                .bind(Arg::Int(after.rank))
-                .push(" AND c.id > ")
-                .bind(Arg::Int(after.id))
-                .push("))");
-        }
-        st.push(" ORDER BY c.severity_rank DESC, c.id LIMIT ")
-            .bind(Arg::Int(i64::from(limit) + 1));
-        let mut rows = st.query_as::<CaseRecord>().fetch_all(self.pool()).await?;
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next = more
-            .then(|| {
-                rows.last().map(|c| RankCursor {
-                    rank: c.severity_rank,
-                    id: c.id,
-                })
-            })
-            .flatten();
-        Ok((rows, next))
+        st.fetch_ranked_page(
+            "c.severity_rank",
+            "c.id",
+            after,
+            limit,
+            self.pool(),
+            |c: &CaseRecord| RankCursor {
+                rank: c.severity_rank,
+                id: c.id,
+            },
+        )
+        .await
     }
 
     /// One case.

@@ -111,6 +111,16 @@ impl Store {
             .await
     }
 
+    /// The id of the last feed entry (0 while the feed is empty): no follower can have seen more.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn feed_end(&self) -> Result<i64, sqlx::Error> {
+        let (end,): (i64,) =
+            sqlx::query_as("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM feed")
+                .fetch_one(self.pool())
+                .await?;
+        Ok(end)
+    }
+
     /// The feed after a position, in order.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn feed(&self, page: PageRequest) -> Result<Page<FeedRecord>, sqlx::Error> {

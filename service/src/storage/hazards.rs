@@ -17,8 +17,9 @@ use crate::domain::enforcement::NoticeKind;
 use crate::domain::hazard::{
     evidence_json, EvidenceRef, HazardSource, HazardStatus, HazardType, NewHazard, Severity,
 };
-use crate::domain::page::{Page, PageRequest};
+use crate::domain::page::{Page, PageRequest, RankCursor};
 use crate::domain::role::Visibility;
+use crate::domain::shop::GridCode;
 use crate::domain::vocabulary::IntFlag;
 
 /// A hazard as stored.
@@ -180,6 +181,50 @@ impl Store {
         }
         st.fetch_page::<HazardRecord>("h.id", page, self.pool(), |r| r.id)
             .await
+    }
+
+    /// The work queue across the shops the caller may see (optionally one grid): oldest deadline
+    /// first, then id. Without a filter, every hazard not closed.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn hazard_queue(
+        &self,
+        visibility: Visibility,
+        grid: Option<&GridCode>,
+        filter: Option<HazardFilter>,
+        after: Option<RankCursor>,
+        limit: u32,
+    ) -> Result<(Vec<HazardRecord>, Option<RankCursor>), sqlx::Error> {
+        let mut st = Statement::new(&format!(
+            "SELECT {COLUMNS} FROM hazards h JOIN shops s ON s.id = h.shop_id WHERE 1 = 1"
+        ));
+        restrict(&mut st, visibility);
+        if let Some(grid) = grid {
+            st.push(" AND s.grid = ")
+                .bind(Arg::Text(grid.as_str().to_owned()));
+        }
+        match filter {
+            Some(HazardFilter::Status(status)) => {
+                st.push(" AND h.status = ")
+                    .bind(Arg::Text(status.as_str().to_owned()));
+            }
+            Some(HazardFilter::Overdue { now }) => push_overdue(&mut st, now),
+            None => {
+                st.push(" AND h.status <> 'closed'");
+            }
+        }
+        // Ranked by the negated deadline, so "highest rank first" is "oldest deadline first".
+        st.fetch_ranked_page(
+            "0 - h.deadline",
+            "h.id",
+            after,
+            limit,
+            self.pool(),
+            |r: &HazardRecord| RankCursor {
+                rank: -r.deadline,
+                id: r.id,
+            },
+        )
+        .await
     }
 
     /// The owner says the hazard is fixed: open → awaiting_verification.

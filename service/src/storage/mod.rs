@@ -9,6 +9,7 @@ pub mod disputes;
 pub mod enforcement;
 pub mod events;
 pub mod feed;
+pub mod grids;
 pub mod hazards;
 pub mod inspections;
 pub mod jobs;

@@ -103,6 +103,27 @@ impl Store {
         .await
     }
 
+    /// Policy versions, newest first, `limit` after the version `after` (`None` for the start);
+    /// answers one more than `limit` when more follow.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn policies(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<PolicyRecord>, sqlx::Error> {
+        // Keyed by (created_at, version): versions are unique, so a page boundary never shifts.
+        sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM policies p WHERE $1 = '' OR p.created_at < \
+             (SELECT created_at FROM policies WHERE version = $1) OR (p.created_at = \
+             (SELECT created_at FROM policies WHERE version = $1) AND p.version > $1) \
+             ORDER BY p.created_at DESC, p.version LIMIT $2"
+        ))
+        .bind(after.unwrap_or(""))
+        .bind(i64::from(limit) + 1)
+        .fetch_all(self.pool())
+        .await
+    }
+
     /// Marks a policy adopted now.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn adopt_policy(

@@ -9,7 +9,7 @@ use super::scores::mark_for_rescore;
 use super::sql::{Arg, Statement};
 use super::Store;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::review::{AbuseRules, HoldReason, ReviewStatus};
+use crate::domain::review::{AbuseRules, HoldReason, ReviewDecision, ReviewStatus};
 use crate::domain::vocabulary::IntFlag;
 
 /// A review as stored (the client key stays in the database).
@@ -209,29 +209,59 @@ impl Store {
         now: i64,
         actor: &Actor,
     ) -> Result<Option<ReviewRecord>, sqlx::Error> {
+        let (mut decided, _) = self
+            .decide_held_reviews(&[id], ReviewDecision::Clear, now, actor)
+            .await?;
+        Ok(decided.pop())
+    }
+
+    /// A regulator's decision on held reviews, in one transaction: cleared ones count from now on,
+    /// rejected ones stay in history and never count. Answers the decided reviews and the ids that
+    /// were not held (unknown, or decided before).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn decide_held_reviews(
+        &self,
+        ids: &[i64],
+        decision: ReviewDecision,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<(Vec<ReviewRecord>, Vec<i64>), sqlx::Error> {
+        let (set, action) = match decision {
+            ReviewDecision::Clear => (
+                "status = 'counted', hold_reason = NULL, cleared_at = $1",
+                "review.cleared",
+            ),
+            ReviewDecision::Reject => ("status = 'rejected', cleared_at = $1", "review.rejected"),
+        };
         let mut tx = self.begin_write().await?;
-        let record: Option<ReviewRecord> = sqlx::query_as(&format!(
-            "UPDATE reviews SET status = 'counted', hold_reason = NULL, cleared_at = $1 \
-             WHERE id = $2 AND status = 'held' RETURNING {RETURNED}"
-        ))
-        .bind(now)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(r) = &record {
+        let mut decided = Vec::with_capacity(ids.len());
+        let mut not_held = Vec::new();
+        for &id in ids {
+            let record: Option<ReviewRecord> = sqlx::query_as(&format!(
+                "UPDATE reviews SET {set} WHERE id = $2 AND status = 'held' RETURNING {RETURNED}"
+            ))
+            .bind(now)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(r) = record else {
+                not_held.push(id);
+                continue;
+            };
             events::record(
                 &mut tx,
                 Subject::new("review", r.shop_id, r.id),
-                "review.cleared",
+                action,
                 actor,
                 now,
                 json!({}),
             )
             .await?;
             mark_for_rescore(&mut tx, r.shop_id, now).await?;
+            decided.push(r);
         }
         tx.commit().await?;
-        Ok(record)
+        Ok((decided, not_held))
     }
 
     /// One review by id (for moderation and disputes).

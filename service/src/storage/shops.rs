@@ -4,11 +4,15 @@ use serde_json::json;
 use sqlx::FromRow;
 
 use super::events::{self, Actor, Subject};
+use super::grids::grid_exists;
 use super::sql::{Arg, Statement};
 use super::{is_unique_violation, Store};
-use crate::domain::page::{Page, PageRequest};
+use crate::domain::page::{Page, PageRequest, RankCursor};
 use crate::domain::role::Visibility;
-use crate::domain::shop::{Category, GridCode, NewShop, ShopChanges, ShopCode, ShopStatus};
+use crate::domain::score::Colour;
+use crate::domain::shop::{
+    Category, CreditCode, GridCode, NewShop, ShopChanges, ShopCode, ShopOrder, ShopStatus,
+};
 
 /// A shop as stored.
 #[derive(Debug, Clone, FromRow)]
@@ -24,21 +28,69 @@ pub struct ShopRecord {
     pub lon: Option<f64>,
     pub owner_name: String,
     pub owner_phone: String,
+    pub credit_code: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-const SHOP_COLUMNS: &str = "s.id, s.code, s.name, s.address, s.category, s.grid, s.lat, s.lon, \
-     s.owner_name, s.owner_phone, s.status, s.created_at, s.updated_at";
+pub(crate) const SHOP_COLUMNS: &str =
+    "s.id, s.code, s.name, s.address, s.category, s.grid, s.lat, \
+     s.lon, s.owner_name, s.owner_phone, s.credit_code, s.status, s.created_at, s.updated_at";
 /// The same columns unqualified, for `RETURNING` (SQLite does not resolve aliases there).
 const RETURNED_COLUMNS: &str = "id, code, name, address, category, grid, lat, lon, \
-     owner_name, owner_phone, status, created_at, updated_at";
+     owner_name, owner_phone, credit_code, status, created_at, updated_at";
+
+/// Why a shop could not be registered or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum ShopWriteError {
+    #[error("grid {0} is not registered")]
+    UnknownGrid(String),
+    #[error("shop {shop_id} already carries this credit code")]
+    CreditCodeTaken { shop_id: i64 },
+    #[error("shop {shop_id} has the same name and address")]
+    LikelyDuplicate { shop_id: i64 },
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// A text compared loosely: ASCII and ideographic spaces dropped, lower case. The same SQL applies to
+/// the stored column and to the bound value, so both sides are normalised by the same database.
+fn loose(sql: &str) -> String {
+    format!("REPLACE(REPLACE(LOWER(CAST({sql} AS TEXT)), ' ', ''), '\u{3000}', '')")
+}
+
+/// A shop in the authenticated list, with its current score and colour (`None` until first scored)
+/// and its position in the list's order.
+#[derive(Debug, Clone, FromRow)]
+pub struct ShopListing {
+    #[sqlx(flatten)]
+    pub shop: ShopRecord,
+    pub score: Option<i64>,
+    pub colour: Option<Colour>,
+    pub sort_rank: i64,
+}
+
+/// The rank of a shop in each order of the list (listed by rank descending, then id).
+fn order_rank(order: ShopOrder) -> &'static str {
+    match order {
+        // BIGINT throughout: PostgreSQL would type a bare literal as INTEGER.
+        ShopOrder::Registered => "CAST(0 AS BIGINT)",
+        ShopOrder::Score => {
+            "CAST(CASE WHEN sc.score IS NULL THEN -1 ELSE 1000 - sc.score END AS BIGINT)"
+        }
+        ShopOrder::Colour => {
+            "CAST(CASE WHEN sc.score IS NULL THEN -1 ELSE (CASE sc.colour WHEN 'red' THEN 3 \
+             WHEN 'yellow' THEN 2 ELSE 1 END) * 10000 + 1000 - sc.score END AS BIGINT)"
+        }
+    }
+}
 
 /// Filters of the authenticated shop list.
 #[derive(Debug, Clone, Default)]
 pub struct ShopFilter {
     pub grid: Option<GridCode>,
     pub category: Option<Category>,
+    pub colour: Option<Colour>,
     /// Substring of the name or address, case-insensitive.
     pub text: Option<String>,
 }
@@ -47,27 +99,36 @@ pub struct ShopFilter {
 const CODE_ATTEMPTS: usize = 8;
 
 impl Store {
-    /// Registers a shop with a fresh door code; creates its grid on first use.
+    /// Registers a shop with a fresh door code. Its grid must be registered and its credit code (if
+    /// any) not carried by another shop; with `refuse_duplicates`, a shop with the same name and
+    /// address (compared loosely) is refused too.
     #[tracing::instrument(skip_all)]
     pub async fn create_shop(
         &self,
         shop: &NewShop,
+        refuse_duplicates: bool,
         now_ms: i64,
         actor: &Actor,
         mut next_code: impl FnMut() -> ShopCode,
-    ) -> Result<ShopRecord, sqlx::Error> {
+    ) -> Result<ShopRecord, ShopWriteError> {
         let mut last_err = None;
         for _ in 0..CODE_ATTEMPTS {
             let code = next_code();
             let mut tx = self.begin_write().await?;
-            ensure_grid(&mut tx, shop.grid.as_str(), now_ms).await?;
+            check_grid_and_credit_code(&mut tx, Some(&shop.grid), shop.credit_code.as_ref(), None)
+                .await?;
+            if refuse_duplicates {
+                if let Some(shop_id) = same_name_and_address(&mut tx, shop).await? {
+                    return Err(ShopWriteError::LikelyDuplicate { shop_id });
+                }
+            }
             let (lat, lon) = match shop.location {
                 Some(l) => (Arg::Float(l.lat()), Arg::Float(l.lon())),
                 None => (Arg::NullFloat, Arg::NullFloat),
             };
             let mut st = Statement::new(
                 "INSERT INTO shops (code, name, address, category, grid, lat, lon, owner_name, \
-                 owner_phone, status, created_at, updated_at) VALUES (",
+                 owner_phone, credit_code, status, created_at, updated_at) VALUES (",
             );
             st.bind(Arg::Text(code.as_str().to_owned()))
                 .push(", ")
@@ -86,6 +147,11 @@ impl Store {
                 .bind(Arg::Text(shop.owner_name.as_str().to_owned()))
                 .push(", ")
                 .bind(Arg::Text(shop.owner_phone.as_str().to_owned()))
+                .push(", ")
+                .bind(match &shop.credit_code {
+                    Some(c) => Arg::Text(c.as_str().to_owned()),
+                    None => Arg::NullText,
+                })
                 .push(", 'open', ")
                 .bind(Arg::Int(now_ms))
                 .push(", ")
@@ -102,10 +168,10 @@ impl Store {
                     return Ok(record);
                 }
                 Err(e) if is_unique_violation(&e) => last_err = Some(e),
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             }
         }
-        Err(last_err.unwrap_or(sqlx::Error::RowNotFound))
+        Err(last_err.unwrap_or(sqlx::Error::RowNotFound).into())
     }
 
     /// One shop, if the caller may see it.
@@ -132,11 +198,15 @@ impl Store {
         changes: &ShopChanges,
         now_ms: i64,
         actor: &Actor,
-    ) -> Result<Option<ShopRecord>, sqlx::Error> {
+    ) -> Result<Option<ShopRecord>, ShopWriteError> {
         let mut tx = self.begin_write().await?;
-        if let Some(grid) = &changes.grid {
-            ensure_grid(&mut tx, grid.as_str(), now_ms).await?;
-        }
+        check_grid_and_credit_code(
+            &mut tx,
+            changes.grid.as_ref(),
+            changes.credit_code.as_ref(),
+            Some(id),
+        )
+        .await?;
         let mut st = Statement::new("UPDATE shops AS s SET updated_at = ");
         st.bind(Arg::Int(now_ms));
         let texts = [
@@ -156,6 +226,10 @@ impl Store {
                 changes.owner_phone.as_ref().map(|v| v.as_str().to_owned()),
             ),
             ("status", changes.status.map(|v| v.as_str().to_owned())),
+            (
+                "credit_code",
+                changes.credit_code.as_ref().map(|v| v.as_str().to_owned()),
+            ),
         ];
         for (column, value) in &texts {
             if let Some(value) = value {
@@ -197,15 +271,21 @@ impl Store {
         Ok(record)
     }
 
-    /// The shops the caller may see, filtered, in id order.
+    /// The shops the caller may see, filtered, with their scores, in `order`.
     #[tracing::instrument(skip(self))]
     pub async fn list_shops(
         &self,
         visibility: Visibility,
         filter: &ShopFilter,
-        page: PageRequest,
-    ) -> Result<Page<ShopRecord>, sqlx::Error> {
-        let mut st = Statement::new(&format!("SELECT {SHOP_COLUMNS} FROM shops s WHERE 1 = 1"));
+        order: ShopOrder,
+        after: Option<RankCursor>,
+        limit: u32,
+    ) -> Result<(Vec<ShopListing>, Option<RankCursor>), sqlx::Error> {
+        let rank = order_rank(order);
+        let mut st = Statement::new(&format!(
+            "SELECT {SHOP_COLUMNS}, sc.score, sc.colour, ({rank}) AS sort_rank FROM shops s \
+             LEFT JOIN shop_scores sc ON sc.shop_id = s.id WHERE 1 = 1"
+        ));
         restrict(&mut st, visibility);
         if let Some(grid) = &filter.grid {
             st.push(" AND s.grid = ")
@@ -215,11 +295,25 @@ impl Store {
             st.push(" AND s.category = ")
                 .bind(Arg::Text(category.as_str().to_owned()));
         }
+        if let Some(colour) = filter.colour {
+            st.push(" AND sc.colour = ")
+                .bind(Arg::Text(colour.as_str().to_owned()));
+        }
         if let Some(text) = &filter.text {
             push_text_match(&mut st, text);
         }
-        st.fetch_page::<ShopRecord>("s.id", page, self.pool(), |r| r.id)
-            .await
+        st.fetch_ranked_page(
+            rank,
+            "s.id",
+            after,
+            limit,
+            self.pool(),
+            |r: &ShopListing| RankCursor {
+                rank: r.sort_rank,
+                id: r.shop.id,
+            },
+        )
+        .await
     }
 
     /// A shop by its door code, for the public (closed shops included: a resident scanning an old
@@ -272,19 +366,49 @@ async fn record_shop_event(
     .await
 }
 
-async fn ensure_grid(
+/// Refuses an unregistered grid, and a credit code another shop than `shop_id` carries.
+async fn check_grid_and_credit_code(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    grid: &str,
-    now_ms: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO grids (code, created_at) VALUES ($1, $2) ON CONFLICT (code) DO NOTHING",
-    )
-    .bind(grid)
-    .bind(now_ms)
-    .execute(&mut **tx)
-    .await
-    .map(|_| ())
+    grid: Option<&GridCode>,
+    credit_code: Option<&CreditCode>,
+    shop_id: Option<i64>,
+) -> Result<(), ShopWriteError> {
+    if let Some(grid) = grid {
+        if !grid_exists(tx, grid).await? {
+            return Err(ShopWriteError::UnknownGrid(grid.as_str().to_owned()));
+        }
+    }
+    if let Some(code) = credit_code {
+        let holder: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM shops WHERE credit_code = $1 AND id <> $2")
+                .bind(code.as_str())
+                .bind(shop_id.unwrap_or(-1))
+                .fetch_optional(&mut **tx)
+                .await?;
+        if let Some((shop_id,)) = holder {
+            return Err(ShopWriteError::CreditCodeTaken { shop_id });
+        }
+    }
+    Ok(())
+}
+
+/// The first shop with the same name and address as `shop`, compared loosely.
+async fn same_name_and_address(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    shop: &NewShop,
+) -> Result<Option<i64>, sqlx::Error> {
+    let found: Option<(i64,)> = sqlx::query_as(&format!(
+        "SELECT id FROM shops WHERE {} = {} AND {} = {} ORDER BY id LIMIT 1",
+        loose("name"),
+        loose("$1"),
+        loose("address"),
+        loose("$2"),
+    ))
+    .bind(shop.name.as_str())
+    .bind(shop.address.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(found.map(|(id,)| id))
 }
 
 /// Limits a statement over `shops s` to what the caller may see.

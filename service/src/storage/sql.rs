@@ -4,7 +4,7 @@
 use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyPool};
 
-use crate::domain::page::{Page, PageRequest};
+use crate::domain::page::{Page, PageRequest, RankCursor};
 
 /// A value bound to a placeholder.
 #[derive(Debug, Clone)]
@@ -13,6 +13,7 @@ pub enum Arg {
     Float(f64),
     Text(String),
     NullFloat,
+    NullText,
 }
 
 /// SQL text with its bound values, in order.
@@ -65,6 +66,43 @@ impl Statement {
         Ok(Page::from_rows(rows, page.limit, id_of))
     }
 
+    /// Ends the statement as one page of a list ordered by `rank_sql` (descending) then `id_column`:
+    /// rows after the cursor, one more than the limit to tell whether another page follows. The
+    /// paging rule of every list not in plain id order (worst first, oldest deadline first…).
+    pub(crate) async fn fetch_ranked_page<T>(
+        mut self,
+        rank_sql: &str,
+        id_column: &str,
+        after: Option<RankCursor>,
+        limit: u32,
+        pool: &AnyPool,
+        position: impl Fn(&T) -> RankCursor,
+    ) -> Result<(Vec<T>, Option<RankCursor>), sqlx::Error>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        if let Some(after) = after {
+            self.push(&format!(" AND (({rank_sql}) < "))
+                .bind(Arg::Int(after.rank))
+                .push(&format!(" OR (({rank_sql}) = "))
+                .bind(Arg::Int(after.rank))
+                .push(&format!(" AND {id_column} > "))
+                .bind(Arg::Int(after.id))
+                .push("))");
+        }
+        self.push(&format!(" ORDER BY ({rank_sql}) DESC, {id_column} LIMIT "))
+            .bind(Arg::Int(i64::from(limit) + 1));
+        let mut rows = self.query_as::<T>().fetch_all(pool).await?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next = if more {
+            rows.last().map(position)
+        } else {
+            None
+        };
+        Ok((rows, next))
+    }
+
     pub(crate) fn query_as<T>(&self) -> sqlx::query::QueryAs<'_, Any, T, AnyArguments<'_>>
     where
         T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
@@ -76,6 +114,7 @@ impl Statement {
                 Arg::Float(v) => q.bind(*v),
                 Arg::Text(v) => q.bind(v.as_str()),
                 Arg::NullFloat => q.bind(Option::<f64>::None),
+                Arg::NullText => q.bind(Option::<String>::None),
             };
         }
         q

@@ -2,6 +2,7 @@
 
 use sqlx::FromRow;
 
+use super::grids::grid_exists;
 use super::Store;
 use crate::domain::role::Role;
 use crate::domain::shop::GridCode;
@@ -31,12 +32,14 @@ pub struct NewToken<'a> {
 pub enum TokenError {
     #[error("no shop with id {0}")]
     UnknownShop(i64),
+    #[error("grid {0} is not registered (shopcredit grid create CODE NAME)")]
+    UnknownGrid(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
 
 impl Store {
-    /// Stores a token's hash and scope; grids are created on first use, shops must exist.
+    /// Stores a token's hash and scope; its shops and grids must exist.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_token(&self, token: &NewToken<'_>, now_ms: i64) -> Result<i64, TokenError> {
         let mut tx = self.begin_write().await?;
@@ -47,6 +50,11 @@ impl Store {
                 .await?;
             if exists.is_none() {
                 return Err(TokenError::UnknownShop(shop));
+            }
+        }
+        for grid in token.grids {
+            if !grid_exists(&mut tx, grid).await? {
+                return Err(TokenError::UnknownGrid(grid.as_str().to_owned()));
             }
         }
         let (id,): (i64,) = sqlx::query_as(
@@ -68,11 +76,6 @@ impl Store {
                 .await?;
         }
         for grid in token.grids {
-            sqlx::query("INSERT INTO grids (code, created_at) VALUES ($1, $2) ON CONFLICT (code) DO NOTHING")
-                .bind(grid.as_str())
-                .bind(now_ms)
-                .execute(&mut *tx)
-                .await?;
             sqlx::query("INSERT INTO token_grids (token_id, grid) VALUES ($1, $2)")
                 .bind(id)
                 .bind(grid.as_str())
@@ -107,5 +110,76 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(done.rows_affected())
+    }
+}
+
+/// A token as `shopcredit token list` shows it: never its secret or hash.
+#[derive(Debug, Clone)]
+pub struct TokenListing {
+    pub id: i64,
+    pub prefix: String,
+    pub role: Role,
+    pub label: Option<String>,
+    /// Shop ids (owners) or grid codes (inspectors), comma-separated; empty for the district.
+    pub scope: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// A token's own columns, before its scope is gathered.
+#[derive(Debug, FromRow)]
+struct TokenRow {
+    id: i64,
+    prefix: String,
+    role: Role,
+    label: Option<String>,
+    created_at: i64,
+    revoked_at: Option<i64>,
+}
+
+impl Store {
+    /// Every token, revoked ones included, in id order.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn tokens(&self) -> Result<Vec<TokenListing>, sqlx::Error> {
+        // string_agg/group_concat differ between the backends, so scopes are joined here.
+        let tokens: Vec<TokenRow> = sqlx::query_as(
+            "SELECT id, prefix, role, label, created_at, revoked_at FROM api_tokens ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let shops: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT token_id, shop_id FROM token_shops ORDER BY token_id, shop_id")
+                .fetch_all(self.pool())
+                .await?;
+        let grids: Vec<(i64, String)> =
+            sqlx::query_as("SELECT token_id, grid FROM token_grids ORDER BY token_id, grid")
+                .fetch_all(self.pool())
+                .await?;
+        Ok(tokens
+            .into_iter()
+            .map(|t| {
+                let id = t.id;
+                let scope: Vec<String> = shops
+                    .iter()
+                    .filter(|(t, _)| *t == id)
+                    .map(|(_, s)| format!("shop {s}"))
+                    .chain(
+                        grids
+                            .iter()
+                            .filter(|(t, _)| *t == id)
+                            .map(|(_, g)| format!("grid {g}")),
+                    )
+                    .collect();
+                TokenListing {
+                    id,
+                    prefix: t.prefix,
+                    role: t.role,
+                    label: t.label,
+                    scope: scope.join(", "),
+                    created_at: t.created_at,
+                    revoked_at: t.revoked_at,
+                }
+            })
+            .collect())
     }
 }

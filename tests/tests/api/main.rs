@@ -1,5 +1,6 @@
 //! End-to-end API tests; every test runs on SQLite and on PostgreSQL, each on a fresh database.
 
+mod bad_data;
 mod concurrency;
 mod enforcement;
 mod errors;
@@ -19,3 +20,4 @@ mod served_enums;
 mod service_first;
 mod shops;
 mod sweep;
+mod work_tools;
