@@ -41,15 +41,22 @@ pub struct HazardListQuery {
 }
 
 /// The storage filter of a status filter.
-fn status_filter(status: HazardListStatus, now: i64) -> HazardFilter {
-    match status {
+/// The storage filter a list's `status` asks for, judged as of `now`.
+fn status_filter(
+    status: Option<Choice<HazardListStatus>>,
+    now: i64,
+) -> Result<Option<HazardFilter>, ApiError> {
+    let Some(status) = status.map(|s| s.get("status")).transpose()? else {
+        return Ok(None);
+    };
+    Ok(Some(match status {
         HazardListStatus::Overdue => HazardFilter::Overdue { now },
         HazardListStatus::Open => HazardFilter::Status(HazardStatus::Open),
         HazardListStatus::AwaitingVerification => {
             HazardFilter::Status(HazardStatus::AwaitingVerification)
         }
         HazardListStatus::Closed => HazardFilter::Status(HazardStatus::Closed),
-    }
+    }))
 }
 
 /// Filters of the hazard work queue.
@@ -105,11 +112,7 @@ pub async fn hazard_queue(
     let (after, limit) = ranked_page(query.cursor.as_deref(), query.limit)?;
     let grid = grid_filter(query.grid.as_deref())?;
     let now = state.now_ms();
-    let filter = query
-        .status
-        .map(|s| s.get("status"))
-        .transpose()?
-        .map(|s| status_filter(s, now));
+    let filter = status_filter(query.status, now)?;
     let (records, next) = state
         .store
         .hazard_queue(who.visibility(), grid.as_ref(), filter, after, limit.get())
@@ -140,11 +143,7 @@ pub async fn list_hazards(
 ) -> Result<HttpResponse, ApiError> {
     let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
     let now = state.now_ms();
-    let filter = query
-        .status
-        .map(|s| s.get("status"))
-        .transpose()?
-        .map(|s| status_filter(s, now));
+    let filter = status_filter(query.status, now)?;
     let records = state.store.shop_hazards(shop.id, filter, page).await?;
     Ok(HttpResponse::Ok().json(Paged {
         items: HazardView::from_records(records.items, now)?,
