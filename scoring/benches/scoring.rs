@@ -79,7 +79,6 @@ fn shop(rng: &mut Lcg, policy: &ValidPolicy, as_of: Timestamp) -> Evidence {
 
 fn bench_scoring(c: &mut Criterion) {
     let policy = Policy::default_policy().unwrap_or_else(|e| panic!("{e}"));
-    let ctx = DistrictContext { mean_rating: 4.0 };
     let as_of = Timestamp::from_millis(1_750_000_000_000);
     let mut rng = Lcg(42);
     let shops: Vec<Evidence> = (0..SHOPS).map(|_| shop(&mut rng, &policy, as_of)).collect();
@@ -88,7 +87,7 @@ fn bench_scoring(c: &mut Criterion) {
     group.bench_function("shops_50_events", |b| {
         b.iter(|| {
             for e in &shops {
-                black_box(assess(black_box(e), &ctx, &policy, as_of, None));
+                black_box(assess(black_box(e), &policy, as_of, None));
             }
         })
     });
@@ -96,19 +95,19 @@ fn bench_scoring(c: &mut Criterion) {
     group.bench_function("characteristics_only", |b| {
         b.iter(|| {
             for e in &shops {
-                black_box(characteristics(black_box(e), &ctx, &policy, as_of));
+                black_box(characteristics(black_box(e), &policy, as_of));
             }
         })
     });
     group.finish();
     let red = shops
         .iter()
-        .filter(|e| assess(e, &ctx, &policy, as_of, None).colour != Colour::Green)
+        .filter(|e| assess(e, &policy, as_of, None).colour != Colour::Green)
         .count();
     println!("{red} of {SHOPS} benchmark shops are not green (their path to green is searched)");
     let not_green: Vec<Evidence> = shops
         .iter()
-        .filter(|e| assess(e, &ctx, &policy, as_of, None).colour != Colour::Green)
+        .filter(|e| assess(e, &policy, as_of, None).colour != Colour::Green)
         .cloned()
         .collect();
     let mut group = c.benchmark_group("assess_not_green_only");
@@ -116,7 +115,7 @@ fn bench_scoring(c: &mut Criterion) {
     group.bench_function("shops_50_events", |b| {
         b.iter(|| {
             for e in &not_green {
-                black_box(assess(black_box(e), &ctx, &policy, as_of, None));
+                black_box(assess(black_box(e), &policy, as_of, None));
             }
         })
     });

@@ -6,7 +6,7 @@ use crate::characteristics::{characteristics, Characteristics};
 use crate::colour::{
     decide_colour, is_provisional, Colour, ColourDecision, ColourRule, PreviousCode,
 };
-use crate::evidence::{DistrictContext, Evidence};
+use crate::evidence::Evidence;
 use crate::explain::{reasons, CharacteristicPoints, Reason};
 use crate::path::{path_to_green, Step};
 use crate::policy::ValidPolicy;
@@ -50,12 +50,11 @@ pub(crate) struct Scored {
 /// Scores without explaining: characteristics → points → clamped score → colour.
 pub(crate) fn score_only(
     evidence: &Evidence,
-    ctx: &DistrictContext,
     policy: &ValidPolicy,
     as_of: Timestamp,
     previous: Option<PreviousCode>,
 ) -> Scored {
-    let c = characteristics(evidence, ctx, policy, as_of);
+    let c = characteristics(evidence, policy, as_of);
     let card = &policy.scorecard;
     let points: Vec<CharacteristicPoints> = CharacteristicId::ALL
         .iter()
@@ -73,7 +72,14 @@ pub(crate) fn score_only(
     let total: i64 =
         i64::from(card.base_points) + points.iter().map(|p| i64::from(p.points)).sum::<i64>();
     let score = u16::try_from(total.clamp(0, 1000)).unwrap_or(0);
-    let colour = decide_colour(score, &c, evidence, policy, as_of, previous);
+    let colour = decide_colour(
+        evidence_score(total, &points, policy),
+        &c,
+        evidence,
+        policy,
+        as_of,
+        previous,
+    );
     let provisional = is_provisional(&c, policy);
     Scored {
         characteristics: c,
@@ -84,6 +90,21 @@ pub(crate) fn score_only(
     }
 }
 
+/// The score the colour is judged on: the total with the public rating at its neutral points.
+/// Reviews move the score a little, but never a colour by themselves: a colour change needs
+/// verified evidence (a patrol, an inspection, a self-check, a verified tip-off) behind it.
+fn evidence_score(total: i64, points: &[CharacteristicPoints], policy: &ValidPolicy) -> u16 {
+    let rating = points
+        .iter()
+        .find(|p| p.id == CharacteristicId::PublicRating);
+    let neutral = policy
+        .scorecard
+        .card(CharacteristicId::PublicRating)
+        .map_or(0, |card| card.no_history_points);
+    let without = total - rating.map_or(0, |p| i64::from(p.points)) + i64::from(neutral);
+    u16::try_from(without.clamp(0, 1000)).unwrap_or(0)
+}
+
 /// Assesses one shop as of `as_of`.
 ///
 /// Pure and deterministic: evidence observed after `as_of` is ignored, hazard status is judged as of
@@ -91,19 +112,18 @@ pub(crate) fn score_only(
 /// past assessment can be recomputed exactly.
 pub fn assess(
     evidence: &Evidence,
-    ctx: &DistrictContext,
     policy: &ValidPolicy,
     as_of: Timestamp,
     previous: Option<PreviousCode>,
 ) -> Assessment {
-    let scored = score_only(evidence, ctx, policy, as_of, previous);
+    let scored = score_only(evidence, policy, as_of, previous);
     let reasons = reasons(
         &scored.points,
         &scored.characteristics,
         policy,
         scored.provisional,
     );
-    let path = path_to_green(evidence, ctx, policy, as_of, previous, &scored);
+    let path = path_to_green(evidence, policy, as_of, previous, &scored);
     Assessment {
         score: scored.score,
         colour: scored.colour.colour,

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::evidence::{DistrictContext, Evidence, Hazard, HazardSource, HazardState, Severity};
+use crate::evidence::{Evidence, Hazard, HazardSource, HazardState, Severity};
 use crate::policy::ValidPolicy;
 use crate::scorecard::CharacteristicId;
 use crate::time::Timestamp;
@@ -69,7 +69,7 @@ pub struct Characteristics {
     pub counted_reviews: u32,
     /// Shrunk rating (v·R̄ + m·C)/(v + m); `None` with no counted reviews.
     pub shrunk_rating: Option<f64>,
-    /// The district prior C used.
+    /// The prior C used (the policy's `rating_prior_mean`).
     pub prior_rating: f64,
     /// Whole days since registration.
     pub tenure_days: i64,
@@ -116,7 +116,6 @@ impl Characteristics {
 /// Computes the characteristics of the shop described by `evidence` as of `as_of`.
 pub fn characteristics(
     evidence: &Evidence,
-    ctx: &DistrictContext,
     policy: &ValidPolicy,
     as_of: Timestamp,
 ) -> Characteristics {
@@ -124,7 +123,7 @@ pub fn characteristics(
     let in_window = |t: Timestamp| t > window_start && t <= as_of;
     let mut c = Characteristics {
         tenure_days: as_of.whole_days_since(evidence.registered_at),
-        prior_rating: ctx.prior_rating(),
+        prior_rating: policy.rating_prior_mean,
         ..Characteristics::default()
     };
     let (mut on_time, mut late) = (0u32, 0u32);
@@ -247,11 +246,13 @@ fn rating_characteristics(
     policy: &ValidPolicy,
     as_of: Timestamp,
 ) {
+    // A review counts once it has settled: by then the burst rules have judged it.
+    let settled_by = as_of.plus_hours(-i64::from(policy.review_settle_hours));
     let (mut count, mut sum) = (0u32, 0.0f64);
     for r in evidence
         .reviews
         .iter()
-        .filter(|r| r.counted && r.at <= as_of)
+        .filter(|r| r.counted && r.at <= settled_by)
     {
         count += 1;
         sum += f64::from(r.rating.stars());

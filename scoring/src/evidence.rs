@@ -280,25 +280,6 @@ impl Evidence {
     }
 }
 
-/// What is known about the shop's district, used as a prior.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct DistrictContext {
-    /// Mean public rating across the district (1.0 to 5.0); ratings are shrunk towards it.
-    pub mean_rating: f64,
-}
-
-impl DistrictContext {
-    /// The prior actually used: out-of-range or non-finite means are clamped so one bad district
-    /// figure cannot push every shop's rating off the scale.
-    pub fn prior_rating(&self) -> f64 {
-        if self.mean_rating.is_finite() {
-            self.mean_rating.clamp(1.0, 5.0)
-        } else {
-            3.0
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -275,12 +275,12 @@ fn evidence_text(
         C::PublicRating => match c.shrunk_rating {
             Some(r) => (
                 format!(
-                    "Public rating {r:.1} ({}, weighed against the district's {:.1})",
+                    "Public rating {r:.1} ({}, shrunk towards the policy's prior of {:.1} stars)",
                     plural(c.counted_reviews, "review", "reviews"),
                     c.prior_rating
                 ),
                 format!(
-                    "公众评分 {r:.1}（{} 条评价，已向辖区均值 {:.1} 收缩）",
+                    "公众评分 {r:.1}（{} 条评价，已向政策设定的基准 {:.1} 星收缩）",
                     c.counted_reviews, c.prior_rating
                 ),
                 Vec::new(),

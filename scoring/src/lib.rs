@@ -20,8 +20,7 @@
 //!     rectified_at: None,
 //!     excluded: false,
 //! });
-//! let ctx = DistrictContext { mean_rating: 4.0 };
-//! let a = assess(&evidence, &ctx, &policy, t0.plus_days(103), None);
+//! let a = assess(&evidence, &policy, t0.plus_days(103), None);
 //! assert_eq!(a.colour, Colour::Red);
 //! assert_eq!(a.reasons[0].code, ReasonCode::OverdueCriticalHazards);
 //! assert_eq!(a.path_to_green[0].action, Action::VerifyFix { hazard_id: 7 });
@@ -72,8 +71,8 @@ pub use enforcement::{
 pub use error::{PolicyError, RatingError};
 pub use escalation::{due_steps, step_notice, EscalationStep, LadderSoFar, RUNGS};
 pub use evidence::{
-    is_overdue, DistrictContext, Evidence, Hazard, HazardSource, HazardState, HazardStatus, Patrol,
-    PatrolKind, Rating, Review, SelfCheck, Severity,
+    is_overdue, Evidence, Hazard, HazardSource, HazardState, HazardStatus, Patrol, PatrolKind,
+    Rating, Review, SelfCheck, Severity,
 };
 pub use expiry::{expiry_action, ExpiryAction};
 pub use explain::{CharacteristicPoints, Reason, ReasonCode, MAX_REASONS};

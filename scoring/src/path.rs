@@ -9,9 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::assess::{score_only, Scored};
 use crate::colour::{Colour, PreviousCode};
-use crate::evidence::{
-    DistrictContext, Evidence, HazardState, HazardStatus, Patrol, PatrolKind, SelfCheck,
-};
+use crate::evidence::{Evidence, HazardState, HazardStatus, Patrol, PatrolKind, SelfCheck};
 use crate::explain::severity_names;
 use crate::policy::ValidPolicy;
 use crate::time::Timestamp;
@@ -64,14 +62,13 @@ pub struct Step {
 }
 
 struct Ctx<'a> {
-    ctx: &'a DistrictContext,
     policy: &'a ValidPolicy,
     as_of: Timestamp,
 }
 
 impl Ctx<'_> {
     fn score(&self, evidence: &Evidence, previous: PreviousCode) -> Scored {
-        score_only(evidence, self.ctx, self.policy, self.as_of, Some(previous))
+        score_only(evidence, self.policy, self.as_of, Some(previous))
     }
 
     /// The colour the service would store after a step: unchanged colours keep their start time.
@@ -93,7 +90,6 @@ impl Ctx<'_> {
 /// past [`WAIT_HORIZON_DAYS`] does the path end short of green.
 pub(crate) fn path_to_green(
     evidence: &Evidence,
-    ctx: &DistrictContext,
     policy: &ValidPolicy,
     as_of: Timestamp,
     previous: Option<PreviousCode>,
@@ -102,7 +98,7 @@ pub(crate) fn path_to_green(
     if current.colour.colour == Colour::Green {
         return Vec::new();
     }
-    let cx = Ctx { ctx, policy, as_of };
+    let cx = Ctx { policy, as_of };
     let start = match previous {
         Some(p) => cx.carry(p, current.colour.colour),
         None => PreviousCode {
@@ -161,7 +157,6 @@ pub(crate) fn path_to_green(
 /// Answers the evidence, the colour in force and the score on the last day simulated, and that day.
 pub fn wait_for_green(
     evidence: &Evidence,
-    ctx: &DistrictContext,
     policy: &ValidPolicy,
     now: Timestamp,
     previous: PreviousCode,
@@ -181,7 +176,7 @@ pub fn wait_for_green(
                 not_applicable: 0,
             });
         }
-        let s = score_only(&ev, ctx, policy, day, Some(previous));
+        let s = score_only(&ev, policy, day, Some(previous));
         if s.colour.colour != previous.colour {
             previous = PreviousCode {
                 colour: s.colour.colour,
@@ -241,7 +236,7 @@ fn wait_step(
     if unresolved(&ev, cx.as_of) > 0 {
         return None;
     }
-    let (_, code, score_after, until) = wait_for_green(&ev, cx.ctx, cx.policy, cx.as_of, previous);
+    let (_, code, score_after, until) = wait_for_green(&ev, cx.policy, cx.as_of, previous);
     if code.colour != Colour::Green {
         return None;
     }

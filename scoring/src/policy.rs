@@ -153,6 +153,15 @@ pub struct Policy {
     pub lookback_days: u32,
     /// Prior weight m in the shrunk rating (v·R̄ + m·C)/(v + m): reviews needed to move halfway.
     pub rating_prior_weight: f64,
+    /// The prior C the rating is shrunk towards (1–5 stars): a number of the policy, so one shop's
+    /// reviews never move another shop's score. Policies stored before it existed use 4.0, the value
+    /// their district mean fell back to.
+    #[serde(default = "default_rating_prior_mean")]
+    pub rating_prior_mean: f64,
+    /// A review counts only this many hours after it was left: by then the burst rules have judged it,
+    /// so a review later held for a burst never moved the score or the colour.
+    #[serde(default = "default_review_settle_hours")]
+    pub review_settle_hours: u32,
     /// The scorecard: base points and binned characteristics.
     pub scorecard: Scorecard,
     /// Colour thresholds and hysteresis margin.
@@ -225,6 +234,11 @@ impl Policy {
         positive("honesty_window_days", f64::from(self.honesty_window_days))?;
         positive("lookback_days", f64::from(self.lookback_days))?;
         positive("rating_prior_weight", self.rating_prior_weight)?;
+        ordered(
+            "rating_prior_mean",
+            "1.0 <= rating_prior_mean <= 5.0",
+            (1.0..=5.0).contains(&self.rating_prior_mean),
+        )?;
         self.validate_colours()?;
         let e = self.escalation_hours;
         ordered(
@@ -280,6 +294,14 @@ impl Policy {
         }
         Ok(())
     }
+}
+
+fn default_rating_prior_mean() -> f64 {
+    4.0
+}
+
+fn default_review_settle_hours() -> u32 {
+    1
 }
 
 fn positive(field: &str, value: f64) -> Result<(), PolicyError> {

@@ -12,7 +12,7 @@ fn shop() -> Evidence {
 }
 
 fn colour_of(e: &Evidence, base: i32, previous: Option<PreviousCode>) -> (Colour, ColourRule) {
-    let a = assess(e, &ctx(), &flat_policy(base), day(AS_OF), previous);
+    let a = assess(e, &flat_policy(base), day(AS_OF), previous);
     assert_eq!(
         i32::from(a.score),
         base,
@@ -219,12 +219,12 @@ fn new_shop_is_provisional_until_evidence_or_time_accrues() {
 fn shop_goes_red_and_back_to_green_only_after_verified_fix_and_reinspection() {
     let p = policy();
     let mut e = Evidence::new(day(0));
-    let green = assess(&e, &ctx(), &p, day(10), None);
+    let green = assess(&e, &p, day(10), None);
     assert_eq!(green.colour, Colour::Green);
 
     e.hazards
         .push(patrol_hazard(5, Severity::Critical, day(11)));
-    let red = assess(&e, &ctx(), &p, day(13), was(Colour::Green, 0));
+    let red = assess(&e, &p, day(13), was(Colour::Green, 0));
     assert_eq!(
         (red.colour, red.colour_rule),
         (Colour::Red, ColourRule::OverdueCriticalHazard)
@@ -250,11 +250,11 @@ fn shop_goes_red_and_back_to_green_only_after_verified_fix_and_reinspection() {
     );
 
     e.hazards[0] = e.hazards[0].clone().claimed(day(13));
-    let claimed = assess(&e, &ctx(), &p, day(13), was(Colour::Red, 12));
+    let claimed = assess(&e, &p, day(13), was(Colour::Red, 12));
     assert_eq!(claimed.colour, Colour::Red, "a claim alone changes nothing");
 
     e.hazards[0] = e.hazards[0].clone().closed(day(14));
-    let verified = assess(&e, &ctx(), &p, day(14), was(Colour::Red, 12));
+    let verified = assess(&e, &p, day(14), was(Colour::Red, 12));
     assert_eq!(
         (verified.colour, verified.colour_rule),
         (Colour::Red, ColourRule::HeldByHysteresis),
@@ -262,7 +262,7 @@ fn shop_goes_red_and_back_to_green_only_after_verified_fix_and_reinspection() {
     );
 
     e.patrols.push(clean_patrol(9, day(15)));
-    let reinspected = assess(&e, &ctx(), &p, day(15), was(Colour::Red, 12));
+    let reinspected = assess(&e, &p, day(15), was(Colour::Red, 12));
     assert_eq!(reinspected.colour, Colour::Green);
 }
 
@@ -293,7 +293,7 @@ fn following_the_path_to_green_reaches_green_with_the_promised_scores() {
             Action::CleanReinspection => e.patrols.push(clean_patrol(99, as_of)),
             Action::Wait { .. } => panic!("fixing is enough here: {step:?}"),
         }
-        let now = assess(&e, &ctx(), &policy(), as_of, Some(previous));
+        let now = assess(&e, &policy(), as_of, Some(previous));
         assert_eq!(
             (now.score, now.colour),
             (step.score_after, step.colour_after),
@@ -328,13 +328,13 @@ fn policy_can_require_a_reinspection_to_leave_red() {
     let mut e = shop();
     e.hazards
         .push(patrol_hazard(1, Severity::Critical, day(390)).closed(day(395)));
-    let held = assess(&e, &ctx(), &p, day(AS_OF), was(Colour::Red, 391));
+    let held = assess(&e, &p, day(AS_OF), was(Colour::Red, 391));
     assert_eq!(
         (held.colour, held.colour_rule),
         (Colour::Red, ColourRule::HeldByHysteresis)
     );
     e.patrols.push(clean_patrol(7, day(396)));
-    let lifted = assess(&e, &ctx(), &p, day(AS_OF), was(Colour::Red, 391));
+    let lifted = assess(&e, &p, day(AS_OF), was(Colour::Red, 391));
     assert_eq!(
         (lifted.colour, lifted.colour_rule),
         (Colour::Green, ColourRule::CleanReinspection)

@@ -134,8 +134,8 @@ fn a_false_pass_found_by_a_patrol_costs_more_than_reporting_the_problem_honestly
         finding_count: 2,
         ..clean_patrol(1, patrol_day)
     });
-    let honest = assess(&honest, &ctx(), &p, day(AS_OF), None);
-    let dishonest = assess(&dishonest, &ctx(), &p, day(AS_OF), None);
+    let honest = assess(&honest, &p, day(AS_OF), None);
+    let dishonest = assess(&dishonest, &p, day(AS_OF), None);
     assert_eq!(points(&dishonest, CharacteristicId::SelfCheckHonesty), -120);
     assert!(
         honest.score >= dishonest.score + 120,

@@ -91,10 +91,18 @@ fn carry(previous: PreviousCode, colour: Colour, at: Timestamp) -> PreviousCode 
 }
 
 /// Does what the path says, as the service would record it, and checks each promise.
-fn follow(mut e: Evidence, previous: Option<PreviousCode>) -> Result<(), TestCaseError> {
-    let p = policy();
+fn follow(e: Evidence, previous: Option<PreviousCode>) -> Result<(), TestCaseError> {
+    follow_under(&policy(), e, previous)
+}
+
+fn follow_under(
+    p: &ValidPolicy,
+    mut e: Evidence,
+    previous: Option<PreviousCode>,
+) -> Result<(), TestCaseError> {
+    let p = p.clone();
     let as_of = day(AS_OF);
-    let start = assess(&e, &ctx(), &p, as_of, previous);
+    let start = assess(&e, &p, as_of, previous);
     let mut code = match previous {
         Some(prev) => carry(prev, start.colour, as_of),
         None => PreviousCode {
@@ -121,7 +129,7 @@ fn follow(mut e: Evidence, previous: Option<PreviousCode>) -> Result<(), TestCas
                     if d % cadence == 0 {
                         e.self_checks.push(self_check(t, &[]));
                     }
-                    let a = assess(&e, &ctx(), &p, t, Some(code));
+                    let a = assess(&e, &p, t, Some(code));
                     code = carry(code, a.colour, t);
                     score = a.score;
                 }
@@ -141,7 +149,7 @@ fn follow(mut e: Evidence, previous: Option<PreviousCode>) -> Result<(), TestCas
                     Action::CleanReinspection => e.patrols.push(clean_patrol(99, as_of)),
                     Action::Wait { .. } => unreachable!(),
                 }
-                let a = assess(&e, &ctx(), &p, as_of, Some(code));
+                let a = assess(&e, &p, as_of, Some(code));
                 code = carry(code, a.colour, as_of);
                 (a.score, a.colour)
             }
@@ -183,7 +191,7 @@ fn a_clean_patrol_recorded_on_arrival_and_a_fix_verified_later_in_the_same_visit
         let mut e = good_shop();
         e.hazards
             .push(patrol_hazard(1, Severity::Critical, day(AS_OF - 3)).claimed(day(AS_OF - 1)));
-        let red = assess(&e, &ctx(), &p, day(AS_OF), was_red);
+        let red = assess(&e, &p, day(AS_OF), was_red);
         assert_eq!(red.colour, Colour::Red);
         // Arrival at 10:00; the fix is verified at 10:30, or the other way round.
         let (patrol_at, verified_at) = if patrol_first {
@@ -193,7 +201,7 @@ fn a_clean_patrol_recorded_on_arrival_and_a_fix_verified_later_in_the_same_visit
         };
         e.patrols.push(clean_patrol(9, patrol_at));
         e.hazards[0] = e.hazards[0].clone().closed(verified_at);
-        let after = assess(&e, &ctx(), &p, day_h(AS_OF, 12), was_red);
+        let after = assess(&e, &p, day_h(AS_OF, 12), was_red);
         assert_eq!(
             (after.colour, after.colour_rule),
             (Colour::Green, ColourRule::CleanReinspection),
@@ -218,12 +226,18 @@ fn a_shop_only_time_can_heal_is_told_how_long_to_wait() {
         e.hazards
             .push(patrol_hazard(id, Severity::Critical, day(AS_OF - 20)).closed(day(AS_OF - 19)));
     }
-    e.reviews = (0..10).map(|k| review(1, day(100 + k))).collect();
+    // Every action already pays in full; only the fading of six recent criticals is left. A district
+    // that sets green higher than the default (690: the default's best score is 685 with a heavy
+    // history) leaves such a shop waiting. (The public rating no longer decides colours.)
+    e.patrols.push(clean_patrol(8, day(AS_OF - 5)));
+    let mut stricter = policy().into_inner();
+    stricter.colours.green_at_least = 690;
+    let p = stricter.validate().unwrap_or_else(|e| panic!("{e}"));
     let previous = Some(PreviousCode {
         colour: Colour::Yellow,
         since: day(AS_OF - 20),
     });
-    let a = assess(&e, &ctx(), &policy(), day(AS_OF), previous);
+    let a = assess(&e, &p, day(AS_OF), previous);
     assert_eq!(a.colour, Colour::Yellow, "{a:?}");
     let last = a.path_to_green.last().cloned();
     assert!(
@@ -231,5 +245,5 @@ fn a_shop_only_time_can_heal_is_told_how_long_to_wait() {
         "{a:?}"
     );
     assert_eq!(last.map(|s| s.colour_after), Some(Colour::Green));
-    follow(e, previous).unwrap_or_else(|err| panic!("{err}"));
+    follow_under(&p, e, previous).unwrap_or_else(|err| panic!("{err}"));
 }

@@ -109,14 +109,14 @@ proptest! {
     #[test]
     fn same_inputs_give_the_same_assessment(e in any_evidence(), prev in any_previous()) {
         let p = policy();
-        let first = assess(&e, &ctx(), &p, day(AS_OF), prev);
-        let again = assess(&e.clone(), &ctx(), &p, day(AS_OF), prev);
+        let first = assess(&e, &p, day(AS_OF), prev);
+        let again = assess(&e.clone(), &p, day(AS_OF), prev);
         prop_assert_eq!(first, again);
     }
 
     #[test]
     fn score_stays_within_0_to_1000_and_green_needs_no_path(e in any_evidence(), prev in any_previous()) {
-        let a = assess(&e, &ctx(), &policy(), day(AS_OF), prev);
+        let a = assess(&e, &policy(), day(AS_OF), prev);
         prop_assert!(a.score <= 1000);
         if a.colour == Colour::Green {
             prop_assert!(a.path_to_green.is_empty());
@@ -182,7 +182,7 @@ proptest! {
         past.self_checks.retain(|s| s.submitted_at <= as_of);
         past.reviews.retain(|r| r.at <= as_of);
         let p = policy();
-        prop_assert_eq!(assess(&e, &ctx(), &p, as_of, prev), assess(&past, &ctx(), &p, as_of, prev));
+        prop_assert_eq!(assess(&e, &p, as_of, prev), assess(&past, &p, as_of, prev));
     }
 
     #[test]
@@ -201,7 +201,7 @@ proptest! {
         for (k, off) in offsets.iter().enumerate() {
             let base = threshold - margin + off % (2 * margin);
             let as_of = day(AS_OF + k as i64);
-            let a = assess(&e, &ctx(), &flat_policy(base), as_of, previous);
+            let a = assess(&e, &flat_policy(base), as_of, previous);
             if let Some(prev) = previous {
                 if prev.colour != a.colour {
                     changes += 1;

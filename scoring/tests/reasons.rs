@@ -201,7 +201,7 @@ fn short_tenure_is_a_reason_when_the_card_scores_it() {
     let p = p.validate().unwrap_or_else(|e| panic!("{e}"));
     let mut e = good_shop();
     e.registered_at = day(200);
-    let a = assess(&e, &ctx(), &p, day(AS_OF), None);
+    let a = assess(&e, &p, day(AS_OF), None);
     assert_eq!(reason(&a, ReasonCode::Tenure).points_lost, 10);
 }
 
@@ -277,8 +277,8 @@ fn self_reported_hazard_fixed_on_time_weighs_less_than_a_patrol_finding() {
     by_patrol
         .hazards
         .push(patrol_hazard(9, Severity::Major, day(390)).closed(day(391)));
-    let owner = characteristics(&by_owner, &ctx(), &policy(), day(AS_OF));
-    let patrol = characteristics(&by_patrol, &ctx(), &policy(), day(AS_OF));
+    let owner = characteristics(&by_owner, &policy(), day(AS_OF));
+    let patrol = characteristics(&by_patrol, &policy(), day(AS_OF));
     assert!(owner.past_violation_load < patrol.past_violation_load);
     assert!(assess_at(&by_owner, day(AS_OF)).score > assess_at(&by_patrol, day(AS_OF)).score);
 }

@@ -4,17 +4,14 @@
 use std::sync::{Arc, RwLock};
 
 use shopcredit_scoring::{
-    assess, colour_notice, Assessment, DistrictContext, Evidence, Hazard, Patrol, Policy,
-    PreviousCode, Rating, Review, SelfCheck, Timestamp, ValidPolicy,
+    assess, colour_notice, Assessment, Evidence, Hazard, Patrol, Policy, PreviousCode, Rating,
+    Review, SelfCheck, Timestamp, ValidPolicy,
 };
 
 use crate::domain::score::Colour;
 use crate::storage::hazards::HazardRecord;
 use crate::storage::scores::{CurrentScore, EvidenceRows, NewScore, Rescored, SnapshotRecord};
 use crate::storage::{CorruptRow, Store};
-
-/// Used as the rating prior until the district has any counted review.
-pub const DEFAULT_MEAN_RATING: f64 = 4.0;
 
 /// The policy in force, shared by all workers and swapped when a new one is adopted.
 #[derive(Debug)]
@@ -189,27 +186,17 @@ pub fn previous_code(colour: Colour, since: i64) -> PreviousCode {
 pub fn assess_rows(
     rows: &EvidenceRows,
     policy: &ValidPolicy,
-    mean_rating: f64,
     as_of: i64,
     previous: Option<PreviousCode>,
 ) -> Result<Assessment, CorruptRow> {
     let evidence = evidence_from_rows(rows)?;
-    let ctx = DistrictContext { mean_rating };
-    Ok(assess(&evidence, &ctx, policy, Timestamp(as_of), previous))
+    Ok(assess(&evidence, policy, Timestamp(as_of), previous))
 }
 
 /// The assessment stored with a snapshot; stored text that does not parse is an error.
 pub fn stored_assessment(snapshot: &SnapshotRecord) -> Result<Assessment, CorruptRow> {
     serde_json::from_str(&snapshot.assessment)
         .map_err(|e| CorruptRow::new("score_snapshots", snapshot.id, "assessment", e))
-}
-
-/// The district's mean counted rating, the prior reviews are shrunk towards.
-pub async fn district_mean(store: &Store) -> Result<f64, sqlx::Error> {
-    Ok(store
-        .district_mean_rating()
-        .await?
-        .unwrap_or(DEFAULT_MEAN_RATING))
 }
 
 /// Rescores one shop under `policy` at `now` and stores the result if it changed.
@@ -220,14 +207,13 @@ pub async fn rescore(
     shop_id: i64,
     now: i64,
 ) -> Result<Rescored, AssessError> {
-    let mean = district_mean(store).await?;
     store
         .rescore_shop(
             shop_id,
             now,
             |rows, current: Option<&CurrentScore>, stored| {
                 let previous = current.map(|c| previous_code(c.colour, c.colour_since));
-                let a = assess_rows(rows, policy, mean, now, previous)?;
+                let a = assess_rows(rows, policy, now, previous)?;
                 let colour = Colour::from(a.colour);
                 let changed_from = current.map(|c| c.colour).filter(|c| *c != colour);
                 Ok::<_, AssessError>(NewScore {
@@ -235,7 +221,8 @@ pub async fn rescore(
                     colour,
                     provisional: a.provisional,
                     policy_version: a.policy_version.clone(),
-                    district_mean_rating: mean,
+                    // The rating prior in force (a policy number since issue 9), kept for the record.
+                    district_mean_rating: policy.rating_prior_mean,
                     assessment: serde_json::to_string(&a).map_err(|e| {
                         CorruptRow::new("score_snapshots", shop_id, "assessment", e)
                     })?,
@@ -278,13 +265,7 @@ pub async fn recompute_at(
         .as_ref()
         .map(|s| previous_code(s.colour, s.colour_since));
     let rows = known_at(&store.evidence_rows(shop_id).await?, as_of);
-    let assessment = assess_rows(
-        &rows,
-        &policy,
-        in_force.district_mean_rating,
-        as_of,
-        previous,
-    )?;
+    let assessment = assess_rows(&rows, &policy, as_of, previous)?;
     let colour_since = match &before {
         Some(s) if s.colour == Colour::from(assessment.colour) => s.colour_since,
         _ => in_force.colour_since,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use shopcredit_scoring::ValidPolicy;
 use utoipa::ToSchema;
 
-use crate::assessor::{assess_rows, district_mean, previous_code, stored_policy, AssessError};
+use crate::assessor::{assess_rows, previous_code, stored_policy, AssessError};
 use crate::clock::rfc3339;
 use crate::domain::job::JobKind;
 use crate::domain::score::Colour;
@@ -172,7 +172,6 @@ async fn backtest(
 ) -> Result<Backtest, JobError> {
     let store = &state.store;
     let now = state.now_ms();
-    let mean = district_mean(store).await?;
     let ids = store.all_shop_ids().await?;
     let mut result = Backtest {
         version: policy.version.clone(),
@@ -186,7 +185,7 @@ async fn backtest(
             .as_ref()
             .map(|c| previous_code(c.colour, c.colour_since));
         let rows = store.evidence_rows(id).await?;
-        let a = assess_rows(&rows, policy, mean, now, previous).map_err(AssessError::from)?;
+        let a = assess_rows(&rows, policy, now, previous).map_err(AssessError::from)?;
         let to = Colour::from(a.colour);
         match to {
             Colour::Green => result.green += 1,

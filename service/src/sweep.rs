@@ -53,11 +53,12 @@ pub async fn sweep_once(state: &AppState) -> Result<SweepPass, AssessError> {
     let policy = state.policy();
     let now = state.now_ms();
     let mut pass = SweepPass::default();
+    let settle_ms = i64::from(policy.review_settle_hours) * 3_600_000;
     // First, so the hazards of expired items are scored in this same pass.
     expire(state, &policy, now, &mut pass).await?;
     for shop_id in state
         .store
-        .shops_due_for_rescore(now, STALE_AFTER_MS, SWEEP_BATCH)
+        .shops_due_for_rescore(now, STALE_AFTER_MS, settle_ms, SWEEP_BATCH)
         .await?
     {
         match rescore(&state.store, &policy, shop_id, now).await {

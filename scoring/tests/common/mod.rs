@@ -32,10 +32,6 @@ pub fn flat_policy(base: i32) -> ValidPolicy {
 }
 
 /// A district whose mean rating is 4.0.
-pub fn ctx() -> DistrictContext {
-    DistrictContext { mean_rating: 4.0 }
-}
-
 /// An open hazard with the policy deadline.
 pub fn hazard(id: i64, severity: Severity, source: HazardSource, observed_at: Timestamp) -> Hazard {
     Hazard {
@@ -131,7 +127,7 @@ pub fn good_shop() -> Evidence {
 
 /// Assess with the default policy and district, no previous colour.
 pub fn assess_at(e: &Evidence, as_of: Timestamp) -> Assessment {
-    assess(e, &ctx(), &policy(), as_of, None)
+    assess(e, &policy(), as_of, None)
 }
 
 /// The reason codes of an assessment, in order.

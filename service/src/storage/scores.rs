@@ -314,18 +314,6 @@ impl Store {
             .await
     }
 
-    /// Mean of all counted ratings in the district (the prior reviews are shrunk towards).
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn district_mean_rating(&self) -> Result<Option<f64>, sqlx::Error> {
-        let (count, total): (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*), CAST(COALESCE(SUM(rating), 0) AS BIGINT) FROM reviews \
-             WHERE status = 'counted' AND excluded = 0",
-        )
-        .fetch_one(self.pool())
-        .await?;
-        Ok((count > 0).then(|| total as f64 / count as f64))
-    }
-
     /// Shops to rescore: evidence changed since the last successful rescore, never scored, an
     /// unresolved hazard's deadline passed since the last rescore, or not rescored for `stale_ms`
     /// (decay, cadence). Least recently computed first, so a shop that keeps failing cannot starve
@@ -335,18 +323,24 @@ impl Store {
         &self,
         now: i64,
         stale_ms: i64,
+        review_settle_ms: i64,
         limit: i64,
     ) -> Result<Vec<i64>, sqlx::Error> {
+        // A review settles `review_settle_ms` after it was left and only then counts: a shop with a
+        // review that settled since its last rescore is due too.
         let rows: Vec<(i64,)> = sqlx::query_as(
             "SELECT s.id FROM shops s LEFT JOIN shop_scores ss ON ss.shop_id = s.id \
              WHERE ss.shop_id IS NULL OR ss.computed_at < $1 OR s.rescore_requested_at IS NOT NULL \
                 OR EXISTS (SELECT 1 FROM hazards h WHERE h.shop_id = s.id AND h.status <> 'closed' \
                            AND h.excluded = 0 AND h.deadline <= $2 AND h.deadline > ss.computed_at) \
+                OR EXISTS (SELECT 1 FROM reviews r WHERE r.shop_id = s.id \
+                           AND r.created_at + $4 <= $2 AND r.created_at + $4 > ss.computed_at) \
              ORDER BY COALESCE(ss.computed_at, 0), s.id LIMIT $3",
         )
         .bind(now - stale_ms)
         .bind(now)
         .bind(limit)
+        .bind(review_settle_ms)
         .fetch_all(self.pool())
         .await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())

@@ -25,7 +25,6 @@ async fn established_shop(app: &TestApp, admin: &str, name: &str) -> Shop {
         .await;
     app.patrol(&inspector, id, app.now() - Duration::days(10), json!([]))
         .await;
-    submit_self_check(app, id, &owner, &[]).await;
     let code = shop["code"].as_str().unwrap().to_owned();
     app.post_as_client(
         &format!("/v1/public/shops/{code}/reviews"),
@@ -33,6 +32,10 @@ async fn established_shop(app: &TestApp, admin: &str, name: &str) -> Shop {
         &json!({"rating": 5}),
     )
     .await;
+    // Past the burst window, so the review has settled; the sweep counts it from here on.
+    app.advance(Duration::hours(2));
+    app.sweep().await;
+    submit_self_check(app, id, &owner, &[]).await;
     Shop {
         id,
         code,
@@ -331,10 +334,156 @@ async fn every_non_green_path_ends_at_green(app: TestApp) {
     }
 }
 
+/// Posts a review of `stars` on the shop with door code `code` from the resident at `ip`.
+async fn rate(app: &TestApp, code: &str, ip: &str, stars: i64) -> Value {
+    let answer = app
+        .post_as_client(
+            &format!("/v1/public/shops/{code}/reviews"),
+            ip,
+            &json!({"rating": stars}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    answer.body
+}
+
+/// Lets every review settle (the burst window) and runs the sweep that counts them.
+async fn settle(app: &TestApp) {
+    app.advance(Duration::hours(2));
+    app.sweep().await;
+}
+
+async fn colour_notices(app: &TestApp, shop: &Shop) -> usize {
+    let notices = app
+        .get(&format!("/v1/shops/{}/notices", shop.id), Some(&shop.owner))
+        .await;
+    notices.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "colour_changed")
+        .count()
+}
+
+/// Issue 9, point 1: the rating prior is the policy's, so nine 1-star reviews on one shop leave
+/// another shop's score exactly where it was.
+async fn one_shops_reviews_never_move_another_shops_score(app: TestApp) {
+    let admin = app.admin().await;
+    let praised = established_shop(&app, &admin, "好评店").await;
+    let panned = established_shop(&app, &admin, "差评店").await;
+    settle(&app).await;
+    let before = app.score(&praised.owner, praised.id).await;
+    for i in 0..9 {
+        rate(&app, &panned.code, &format!("10.9.0.{i}"), 1).await;
+        app.advance(Duration::hours(2));
+    }
+    settle(&app).await;
+    let after = app.score(&praised.owner, praised.id).await;
+    assert_eq!(after["score"], before["score"], "{after}");
+    assert_eq!(after["reasons"], before["reasons"], "{after}");
+    let panned_now = app.score(&panned.owner, panned.id).await;
+    assert!(
+        panned_now["score"].as_i64() < before["score"].as_i64(),
+        "the panned shop's own score moves: {panned_now}"
+    );
+}
+
+/// Issue 9, point 1: reviews move the score, but never a colour by themselves.
+async fn reviews_alone_never_change_a_colour(app: TestApp) {
+    let admin = app.admin().await;
+    let shop = established_shop(&app, &admin, "被刷差评的店").await;
+    // Two fresh findings (not yet due) bring the shop close to the green threshold.
+    let findings = json!([
+        {"hazard_type": "exits", "severity": "critical", "description": "安全出口堆放杂物"},
+        {"hazard_type": "electrical", "severity": "major", "description": "插线板串接"}
+    ]);
+    app.patrol(&shop.inspector, shop.id, app.now(), findings)
+        .await;
+    let before = app.score(&shop.owner, shop.id).await;
+    assert_eq!(before["colour"], "green", "{before}");
+    // Thirty 1-star reviews from thirty residents, five an hour: no burst, all counted.
+    for i in 0..30 {
+        let review = rate(&app, &shop.code, &format!("10.8.1.{i}"), 1).await;
+        assert_eq!(review["status"], "counted", "{review}");
+        app.advance(Duration::minutes(12));
+    }
+    settle(&app).await;
+    let after = app.score(&shop.owner, shop.id).await;
+    let green_at_least = app.get("/v1/policies/current", Some(&admin)).await.body["policy"]
+        ["colours"]["green_at_least"]
+        .as_i64()
+        .unwrap();
+    assert!(
+        after["score"].as_i64().unwrap() < green_at_least,
+        "the reviews move the score below green ({green_at_least}): {after}"
+    );
+    assert_eq!(after["colour"], "green", "but not the colour: {after}");
+    assert_eq!(colour_notices(&app, &shop).await, 0);
+}
+
+/// Issue 9, point 1: a review counts only once the burst rules can judge it, so the reviews of a
+/// burst, held once it is seen, never moved the score or the colour, and nobody was told they did.
+async fn a_review_counts_only_once_the_burst_rules_can_judge_it(app: TestApp) {
+    let admin = app.admin().await;
+    let shop = established_shop(&app, &admin, "遭遇刷评的店").await;
+    settle(&app).await;
+    let before = app.score(&shop.owner, shop.id).await;
+    for i in 0..12 {
+        rate(&app, &shop.code, &format!("10.6.2.{i}"), 1).await;
+        let now = app.score(&shop.owner, shop.id).await;
+        assert_eq!(
+            now["score"], before["score"],
+            "review {i} moved the score: {now}"
+        );
+    }
+    let reviews = app
+        .get(
+            &format!("/v1/shops/{}/reviews?limit=50", shop.id),
+            Some(&shop.owner),
+        )
+        .await;
+    let statuses: Vec<&str> = reviews.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["rating"] == 1)
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.len(), 12, "{}", reviews.text);
+    assert!(
+        statuses.iter().all(|s| *s == "held"),
+        "the whole burst is held: {statuses:?}"
+    );
+    settle(&app).await;
+    let after = app.score(&shop.owner, shop.id).await;
+    assert_eq!(after["score"], before["score"], "{after}");
+    assert_eq!(after["colour"], before["colour"]);
+    assert_eq!(colour_notices(&app, &shop).await, 0);
+
+    // A review that is no burst counts once it has settled.
+    let calm = established_shop(&app, &admin, "平静的店").await;
+    settle(&app).await;
+    let calm_before = app.score(&calm.owner, calm.id).await;
+    rate(&app, &calm.code, "10.6.3.1", 1).await;
+    assert_eq!(
+        app.score(&calm.owner, calm.id).await["score"],
+        calm_before["score"]
+    );
+    settle(&app).await;
+    let calm_after = app.score(&calm.owner, calm.id).await;
+    assert!(
+        calm_after["score"].as_i64() < calm_before["score"].as_i64(),
+        "{calm_after}"
+    );
+}
+
 on_both_backends!(
     a_new_patrol_finding_is_counted_once,
     a_verified_tip_off_costs_what_the_same_patrol_finding_costs,
     an_honest_self_check_costs_little_and_a_false_pass_costs_more,
     a_verified_fix_and_the_clean_patrol_of_the_same_visit_lift_red_in_either_order,
     every_non_green_path_ends_at_green,
+    one_shops_reviews_never_move_another_shops_score,
+    reviews_alone_never_change_a_colour,
+    a_review_counts_only_once_the_burst_rules_can_judge_it,
 );
