@@ -149,7 +149,8 @@ fn evidence_text(
             let (en_sev, zh_sev) = severity_names(severity);
             (
                 format!(
-                    "{} overdue, oldest {} days",
+                    // Started days: three seconds late is "day 1", never "1 day late".
+                    "{} overdue; the oldest is in day {} past its deadline",
                     plural(
                         o.count,
                         &format!("{en_sev} hazard"),
@@ -157,7 +158,10 @@ fn evidence_text(
                     ),
                     o.oldest_days
                 ),
-                format!("{} 项{zh_sev}隐患逾期，最长 {} 天", o.count, o.oldest_days),
+                format!(
+                    "{} 项{zh_sev}隐患逾期，最久的已逾期至第 {} 天",
+                    o.count, o.oldest_days
+                ),
                 o.hazard_ids.clone(),
             )
         }
@@ -167,8 +171,11 @@ fn evidence_text(
                 .flat_map(|o| o.hazard_ids.iter().copied())
                 .collect();
             (
-                format!("A hazard has been overdue for {} days", c.max_days_overdue),
-                format!("有隐患已逾期 {} 天", c.max_days_overdue),
+                format!(
+                    "A hazard is in day {} past its deadline",
+                    c.max_days_overdue
+                ),
+                format!("有隐患已逾期至第 {} 天", c.max_days_overdue),
                 ids,
             )
         }

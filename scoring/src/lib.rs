@@ -84,5 +84,5 @@ pub use policy::{
     Policy, ProvisionalRule, ValidPolicy, ViolationWeights, DEFAULT_POLICY_TOML,
 };
 pub use scorecard::{Bin, CharacteristicCard, CharacteristicId, Direction, Scorecard};
-pub use text::{days_in_words, duration_words, severity_words, Text};
+pub use text::{days_in_words, duration_words, hazard_type_words, severity_words, Text};
 pub use time::{Timestamp, MS_PER_DAY, MS_PER_HOUR};

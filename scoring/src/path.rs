@@ -12,6 +12,7 @@ use crate::colour::{Colour, PreviousCode};
 use crate::evidence::{Evidence, HazardState, HazardStatus, Patrol, PatrolKind, SelfCheck};
 use crate::explain::severity_names;
 use crate::policy::ValidPolicy;
+use crate::text::{hazard_type_words, Text};
 use crate::time::Timestamp;
 
 /// The search stops after this many steps; past it the list is long enough to act on.
@@ -436,12 +437,14 @@ fn describe(ev: &Evidence, action: &Action, cx: &Ctx<'_>) -> (String, String) {
         Action::VerifyFix { hazard_id } => {
             let found = ev.hazards.iter().find(|h| h.id == *hazard_id);
             let (en_sev, zh_sev) = found.map_or(("", ""), |h| severity_names(h.severity));
-            let kind = found.map_or("", |h| h.hazard_type.as_str());
+            let kind =
+                found.map_or_else(|| Text::new("", ""), |h| hazard_type_words(&h.hazard_type));
             (
                 format!(
-                    "Fix {en_sev} hazard #{hazard_id} ({kind}) and have an inspector verify it"
+                    "Fix {en_sev} hazard #{hazard_id} ({}) and have an inspector verify it",
+                    kind.en
                 ),
-                format!("整改{zh_sev}隐患 #{hazard_id}（{kind}）并经检查员核实"),
+                format!("整改{zh_sev}隐患 #{hazard_id}（{}）并经检查员核实", kind.zh),
             )
         }
         Action::SubmitSelfCheck => {

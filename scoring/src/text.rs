@@ -51,6 +51,21 @@ pub fn days_in_words(days: i64) -> Text {
     }
 }
 
+/// A hazard type in words (the API's names are codes such as `food_hygiene`).
+pub fn hazard_type_words(code: &str) -> Text {
+    let (zh, en) = match code {
+        "fire" => ("消防", "fire"),
+        "gas" => ("燃气", "gas"),
+        "electrical" => ("用电", "electrical"),
+        "exits" => ("安全出口", "exits"),
+        "food_hygiene" => ("食品卫生", "food hygiene"),
+        "licence" => ("证照", "licence"),
+        "other" => ("其他", "other"),
+        unknown => (unknown, unknown),
+    };
+    Text::new(zh, en)
+}
+
 /// A severity worded as a patrol would say it to an owner.
 pub fn severity_words(severity: Severity) -> Text {
     let en = match severity {

@@ -27,8 +27,11 @@ fn overdue_critical_hazard_is_the_first_reason_naming_the_hazard_and_days() {
     assert_eq!(r.code, ReasonCode::OverdueCriticalHazards);
     assert_eq!(r.points_lost, 200);
     assert_eq!(r.hazard_ids, vec![41]);
-    assert_eq!(r.en, "1 critical hazard overdue, oldest 3 days");
-    assert_eq!(r.zh, "1 项严重隐患逾期，最长 3 天");
+    assert_eq!(
+        r.en,
+        "1 critical hazard overdue; the oldest is in day 3 past its deadline"
+    );
+    assert_eq!(r.zh, "1 项严重隐患逾期，最久的已逾期至第 3 天");
 }
 
 #[test]
@@ -51,7 +54,7 @@ fn overdue_minor_hazard_and_its_days_overdue_are_reasons() {
         vec![43]
     );
     let days = reason(&a, ReasonCode::DaysOverdue);
-    assert_eq!(days.en, "A hazard has been overdue for 13 days");
+    assert_eq!(days.en, "A hazard is in day 13 past its deadline");
     assert_eq!(days.points_lost, 30);
 }
 

@@ -580,7 +580,7 @@ async fn reasons_are_recomputed_when_an_input_changes_without_the_score(app: Tes
             .filter_map(|r| r["message_en"].as_str())
             .filter_map(|en| {
                 let digits: String = en
-                    .split_once("overdue, oldest ")?
+                    .split_once("the oldest is in day ")?
                     .1
                     .chars()
                     .take_while(char::is_ascii_digit)
