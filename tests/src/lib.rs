@@ -399,6 +399,28 @@ impl TestApp {
         answer
     }
 
+    /// The owner claims a hazard fixed (`open` → `awaiting_verification`); panics unless 201.
+    pub async fn claim_fix(&self, owner: &str, hazard: i64) {
+        let body = json!({"note": "已整改 fixed"});
+        let path = format!("/v1/hazards/{hazard}/rectifications");
+        let claimed = self.post(&path, Some(owner), &body).await;
+        assert_eq!(claimed.status, StatusCode::CREATED, "{}", claimed.text);
+    }
+
+    /// An inspector accepts the claimed fix (the hazard closes); panics unless 201.
+    pub async fn verify_fix(&self, inspector: &str, hazard: i64) {
+        let body = json!({"outcome": "accepted"});
+        let path = format!("/v1/hazards/{hazard}/verifications");
+        let verified = self.post(&path, Some(inspector), &body).await;
+        assert_eq!(verified.status, StatusCode::CREATED, "{}", verified.text);
+    }
+
+    /// The owner claims the fix and the inspector verifies it.
+    pub async fn fix_hazard(&self, owner: &str, inspector: &str, hazard: i64) {
+        self.claim_fix(owner, hazard).await;
+        self.verify_fix(inspector, hazard).await;
+    }
+
     /// The shop's score as its `token` holder sees it.
     pub async fn score(&self, token: &str, shop_id: i64) -> Value {
         let answer = self

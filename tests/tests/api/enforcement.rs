@@ -33,22 +33,7 @@ fn critical() -> Value {
 }
 
 async fn fix(app: &TestApp, s: &Shop, hazard: i64) {
-    let claimed = app
-        .post(
-            &format!("/v1/hazards/{hazard}/rectifications"),
-            Some(&s.owner),
-            &json!({"note": "已整改"}),
-        )
-        .await;
-    assert_eq!(claimed.status, StatusCode::CREATED, "{}", claimed.text);
-    let accepted = app
-        .post(
-            &format!("/v1/hazards/{hazard}/verifications"),
-            Some(&s.inspector),
-            &json!({"outcome": "accepted"}),
-        )
-        .await;
-    assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.text);
+    app.fix_hazard(&s.owner, &s.inspector, hazard).await;
 }
 
 fn time(v: &Value) -> DateTime<Utc> {

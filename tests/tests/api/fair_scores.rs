@@ -114,25 +114,11 @@ async fn fix(app: &TestApp, shop: &Shop, hazard: i64) {
 }
 
 async fn claim(app: &TestApp, shop: &Shop, hazard: i64) {
-    let claimed = app
-        .post(
-            &format!("/v1/hazards/{hazard}/rectifications"),
-            Some(&shop.owner),
-            &json!({"note": "已修好 fixed"}),
-        )
-        .await;
-    assert_eq!(claimed.status, StatusCode::CREATED, "{}", claimed.text);
+    app.claim_fix(&shop.owner, hazard).await;
 }
 
 async fn verify(app: &TestApp, shop: &Shop, hazard: i64) {
-    let verified = app
-        .post(
-            &format!("/v1/hazards/{hazard}/verifications"),
-            Some(&shop.inspector),
-            &json!({"outcome": "accepted"}),
-        )
-        .await;
-    assert_eq!(verified.status, StatusCode::CREATED, "{}", verified.text);
+    app.verify_fix(&shop.inspector, hazard).await;
 }
 
 fn critical_exit() -> Value {

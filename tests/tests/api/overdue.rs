@@ -49,25 +49,11 @@ async fn finding(
 }
 
 async fn claim(app: &TestApp, who: &Actors, hazard: i64) {
-    let claimed = app
-        .post(
-            &format!("/v1/hazards/{hazard}/rectifications"),
-            Some(&who.owner),
-            &json!({"note": "已整改"}),
-        )
-        .await;
-    assert_eq!(claimed.status, StatusCode::CREATED, "{}", claimed.text);
+    app.claim_fix(&who.owner, hazard).await;
 }
 
 async fn verify(app: &TestApp, who: &Actors, hazard: i64) {
-    let verified = app
-        .post(
-            &format!("/v1/hazards/{hazard}/verifications"),
-            Some(&who.inspector),
-            &json!({"outcome": "accepted"}),
-        )
-        .await;
-    assert_eq!(verified.status, StatusCode::CREATED, "{}", verified.text);
+    app.verify_fix(&who.inspector, hazard).await;
 }
 
 /// The owner disputes the finding and a regulator upholds it: the hazard stops counting.

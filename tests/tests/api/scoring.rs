@@ -52,22 +52,7 @@ fn critical_exit() -> Value {
 }
 
 async fn fix(app: &TestApp, shop: &Shop, hazard: i64) {
-    let claimed = app
-        .post(
-            &format!("/v1/hazards/{hazard}/rectifications"),
-            Some(&shop.owner),
-            &json!({"note": "已打开"}),
-        )
-        .await;
-    assert_eq!(claimed.status, StatusCode::CREATED, "{}", claimed.text);
-    let verified = app
-        .post(
-            &format!("/v1/hazards/{hazard}/verifications"),
-            Some(&shop.inspector),
-            &json!({"outcome": "accepted"}),
-        )
-        .await;
-    assert_eq!(verified.status, StatusCode::CREATED, "{}", verified.text);
+    app.fix_hazard(&shop.owner, &shop.inspector, hazard).await;
 }
 
 async fn the_loop_turns_a_shop_red_and_only_a_verified_fix_and_reinspection_bring_it_back(
