@@ -38,7 +38,8 @@ pub enum Action {
     /// Have an inspector re-inspect and find nothing (only once no hazard is left unresolved).
     CleanReinspection,
     /// Nothing more to do but keep up the self-checks on cadence until `until`, when old history has
-    /// decayed enough (always the last step, and only when no action reaches green sooner).
+    /// decayed enough (only when no action reaches green sooner). The last step, or followed only by
+    /// a clean re-inspection on that day when the colour is held red and only one can lift it.
     Wait {
         /// The first instant (whole days from now) at which the shop is green if nothing new is found.
         until: Timestamp,
@@ -150,6 +151,13 @@ pub(crate) fn path_to_green(
             return with_wait;
         }
     }
+    // Waiting alone can fall back into red (an old clean patrol leaves the look-back year), and a
+    // red colour is left only with a clean re-inspection after it began: wait, then re-inspect.
+    if let Some(tail) = wait_then_reinspect(evidence, &cx, start, &actions) {
+        let mut with_wait = steps;
+        with_wait.extend(tail);
+        return with_wait;
+    }
     steps
 }
 
@@ -161,6 +169,28 @@ pub fn wait_for_green(
     policy: &ValidPolicy,
     now: Timestamp,
     previous: PreviousCode,
+) -> (Evidence, PreviousCode, u16, Timestamp) {
+    let mut waited = None;
+    let (ev, previous, score, day) =
+        wait_days(evidence, policy, now, previous, |_, _, code, score, day| {
+            waited = Some((code, score, day));
+            code.colour == Colour::Green
+        });
+    match waited {
+        Some((code, score, day)) => (ev, code, score, day),
+        None => (ev, previous, score, day),
+    }
+}
+
+/// Simulates waiting from `now`, as [`wait_for_green`] describes, calling `stop` after each day's
+/// rescore with the evidence, the policy, the colour in force, the score and the day, until it says
+/// to stop or [`WAIT_HORIZON_DAYS`] pass. Answers the state on the last day simulated.
+fn wait_days(
+    evidence: &Evidence,
+    policy: &ValidPolicy,
+    now: Timestamp,
+    previous: PreviousCode,
+    mut stop: impl FnMut(&mut Evidence, &ValidPolicy, PreviousCode, u16, Timestamp) -> bool,
 ) -> (Evidence, PreviousCode, u16, Timestamp) {
     let mut ev = evidence.clone();
     let mut previous = previous;
@@ -185,7 +215,7 @@ pub fn wait_for_green(
             };
         }
         score = s.score;
-        if previous.colour == Colour::Green {
+        if stop(&mut ev, policy, previous, score, day) {
             break;
         }
     }
@@ -255,6 +285,79 @@ fn wait_step(
         score_after,
         colour_after: code.colour,
         points_gained: i32::from(score_after) - i32::from(score),
+    })
+}
+
+/// The last two steps when waiting alone never turns the shop green because its colour is held red:
+/// wait for the first day on which a clean re-inspection gives green, then have it.
+fn wait_then_reinspect(
+    evidence: &Evidence,
+    cx: &Ctx<'_>,
+    start: PreviousCode,
+    actions: &[Action],
+) -> Option<[Step; 2]> {
+    let mut ev = known_at(evidence, cx.as_of);
+    let mut previous = start;
+    let mut score = None;
+    for action in actions {
+        apply(&mut ev, action, cx.as_of);
+        let s = cx.score(&ev, previous);
+        previous = cx.carry(previous, s.colour.colour);
+        score = Some(s.score);
+    }
+    if unresolved(&ev, cx.as_of) > 0 {
+        return None;
+    }
+    let score = score.unwrap_or_else(|| cx.score(&ev, previous).score);
+    let mut reinspected = None;
+    let (_, code, waited_score, until) = wait_days(
+        &ev,
+        cx.policy,
+        cx.as_of,
+        previous,
+        |ev, policy, code, _, day| {
+            let undo = apply(ev, &Action::CleanReinspection, day);
+            let s = score_only(ev, policy, day, Some(code));
+            undo.revert(ev);
+            if s.colour.colour == Colour::Green {
+                reinspected = Some(s.score);
+            }
+            reinspected.is_some()
+        },
+    );
+    let after = reinspected?;
+    let days = until.whole_days_since(cx.as_of);
+    let cadence = cx.policy.self_check_cadence_days;
+    let (en, zh) = describe(&ev, &Action::CleanReinspection, cx);
+    Some([
+        Step {
+            action: Action::Wait { until },
+            en: format!(
+                "Keep up a self-check every {cadence} days and wait {days} days: by then old \
+                 violations weigh little enough for a clean re-inspection to lift the colour"
+            ),
+            zh: format!(
+                "坚持每 {cadence} 天自查一次，等待 {days} 天：届时历史违规的影响已减弱，复查通过即可恢复绿码"
+            ),
+            score_after: waited_score,
+            colour_after: code.colour,
+            points_gained: i32::from(waited_score) - i32::from(score),
+        },
+        Step {
+            action: Action::CleanReinspection,
+            en: format!("Then {}", lowercase_first(&en)),
+            zh: format!("然后{zh}"),
+            score_after: after,
+            colour_after: Colour::Green,
+            points_gained: i32::from(after) - i32::from(waited_score),
+        },
+    ])
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_lowercase().chain(chars).collect()
     })
 }
 

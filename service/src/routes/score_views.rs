@@ -27,7 +27,7 @@ pub struct StepView {
     /// For `verify_fix`: the hazard to fix.
     pub hazard_id: Option<i64>,
     /// For `wait`: RFC 3339, the day the shop is green if it keeps up its self-checks and nothing
-    /// new is found.
+    /// new is found, or, when a `clean_reinspection` step follows, the day from which one gives green.
     pub until: Option<String>,
     pub message_zh: String,
     pub message_en: String,
