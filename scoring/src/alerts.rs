@@ -65,8 +65,8 @@ pub enum AlertDue {
 pub struct AlertHazard<'a> {
     /// The hazard.
     pub hazard: &'a Hazard,
-    /// Its description as recorded, quoted in the alert.
-    pub description: &'a str,
+    /// Its description in each language, quoted in the alert.
+    pub description: &'a Text,
 }
 
 /// A checklist item whose expiry date the shop tracks.
@@ -159,20 +159,21 @@ fn item_alert(item: &TrackedItem<'_>, today: Day, lead_days: u32) -> Option<Aler
     })
 }
 
-fn hazard_text(kind: AlertKind, lead_hours: u32, description: &str) -> Text {
+fn hazard_text(kind: AlertKind, lead_hours: u32, description: &Text) -> Text {
     if kind == AlertKind::Overdue {
         return Text {
-            zh: format!("隐患已逾期未整改：{description}"),
-            en: format!("Hazard overdue: {description}"),
+            zh: format!("隐患已逾期未整改：{}", description.zh),
+            en: format!("Hazard overdue: {}", description.en),
         };
     }
     let within = duration_words(lead_hours);
     Text {
         zh: format!(
-            "隐患整改期限将在{}内到期：{description}",
-            inline_zh(&within.zh)
+            "隐患整改期限将在{}内到期：{}",
+            inline_zh(&within.zh),
+            description.zh
         ),
-        en: format!("Hazard due within {}: {description}", within.en),
+        en: format!("Hazard due within {}: {}", within.en, description.en),
     }
 }
 
@@ -242,7 +243,7 @@ mod tests {
         }
     }
 
-    fn described<'a>(hazards: &'a [Hazard], description: &'a str) -> Vec<AlertHazard<'a>> {
+    fn described<'a>(hazards: &'a [Hazard], description: &'a Text) -> Vec<AlertHazard<'a>> {
         hazards
             .iter()
             .map(|hazard| AlertHazard {
@@ -254,7 +255,7 @@ mod tests {
 
     fn hazard_alerts(hazards: &[Hazard], policy: &ValidPolicy) -> Vec<Alert> {
         alerts(
-            &described(hazards, "exit blocked"),
+            &described(hazards, &Text::as_written("exit blocked")),
             &[],
             NOW,
             today(),
@@ -406,7 +407,8 @@ mod tests {
             hazard(7, NOW.plus_hours(-1)),
             hazard(2, NOW.plus_hours(-30)),
         ];
-        let inputs = described(&hazards, "d");
+        let inputs_text = Text::as_written("d");
+        let inputs = described(&hazards, &inputs_text);
         let items = [
             item("late", t.plus_days(9)),
             item("gone", t.plus_days(-3)),
@@ -440,7 +442,8 @@ mod tests {
         let hazards = [hazard(1, NOW.plus_hours(-1)), hazard(2, NOW.plus_hours(1))];
         let items = [item("a", t.plus_days(-1)), item("b", t.plus_days(5))];
         let policy = policy();
-        let zh_hazards = described(&hazards, "通道堵塞");
+        let zh_hazards_text = Text::as_written("通道堵塞");
+        let zh_hazards = described(&hazards, &zh_hazards_text);
         let zh_items: Vec<TrackedItem<'_>> = items
             .iter()
             .map(|i| TrackedItem {
@@ -451,7 +454,8 @@ mod tests {
         for a in alerts(&zh_hazards, &zh_items, NOW, t, &policy) {
             assert!(!has_latin(&a.text.zh), "{}", a.text.zh);
         }
-        let en_hazards = described(&hazards, "exit blocked");
+        let en_hazards_text = Text::as_written("exit blocked");
+        let en_hazards = described(&hazards, &en_hazards_text);
         for a in alerts(&en_hazards, &items, NOW, t, &policy) {
             assert!(!has_han(&a.text.en), "{}", a.text.en);
         }

@@ -24,7 +24,7 @@ pub fn local_time_words(instant: Timestamp, utc_offset_minutes: i32) -> String {
 /// past its deadline: then the notice says so instead of counting days.
 pub fn hazard_opened_notice(
     severity: Severity,
-    description: &str,
+    description: &Text,
     deadline: Timestamp,
     now: Timestamp,
     utc_offset_minutes: i32,
@@ -34,12 +34,12 @@ pub fn hazard_opened_notice(
     if deadline <= now {
         return Text::new(
             format!(
-                "发现{}（{description}），整改期限 {when} 已过，请立即整改",
-                what.zh
+                "发现{}（{}），整改期限 {when} 已过，请立即整改",
+                what.zh, description.zh
             ),
             format!(
-                "A {} was found ({description}); its deadline, {when}, has passed: fix it now",
-                what.en
+                "A {} was found ({}); its deadline, {when}, has passed: fix it now",
+                what.en, description.en
             ),
         );
     }
@@ -48,21 +48,27 @@ pub fn hazard_opened_notice(
     let relative = days_in_words(days);
     Text::new(
         format!(
-            "发现{}（{description}），请于 {when}（{}）前整改",
-            what.zh, relative.zh
+            "发现{}（{}），请于 {when}（{}）前整改",
+            what.zh, description.zh, relative.zh
         ),
         format!(
-            "A {} was found ({description}): fix it by {when} ({})",
-            what.en, relative.en
+            "A {} was found ({}): fix it by {when} ({})",
+            what.en, description.en, relative.en
         ),
     )
 }
 
 /// The notice the owner gets when an inspector rejects a claimed fix, with the inspector's reason.
-pub fn fix_rejected_notice(description: &str, reason: &str) -> Text {
+pub fn fix_rejected_notice(description: &Text, reason: &str) -> Text {
     Text::new(
-        format!("整改未通过核查（{description}）：{reason}。请重新整改后再提交"),
-        format!("Your fix was not accepted ({description}): {reason}. Fix it and submit it again"),
+        format!(
+            "整改未通过核查（{}）：{reason}。请重新整改后再提交",
+            description.zh
+        ),
+        format!(
+            "Your fix was not accepted ({}): {reason}. Fix it and submit it again",
+            description.en
+        ),
     )
 }
 
@@ -114,7 +120,7 @@ mod tests {
     fn an_opened_hazard_names_its_deadline_in_calendar_words() {
         let tomorrow = hazard_opened_notice(
             Severity::Critical,
-            "安全出口上锁",
+            &Text::as_written("安全出口上锁"),
             NOW.plus_hours(24),
             NOW,
             CHINA,
@@ -125,7 +131,7 @@ mod tests {
         );
         let later = hazard_opened_notice(
             Severity::Minor,
-            "exit sign dark",
+            &Text::as_written("exit sign dark"),
             NOW.plus_days(7),
             NOW,
             CHINA,
@@ -134,7 +140,13 @@ mod tests {
             later.en,
             "A minor hazard was found (exit sign dark): fix it by 2026-12-01 10:00 (in 7 days)"
         );
-        let today = hazard_opened_notice(Severity::Major, "x", NOW.plus_hours(4), NOW, CHINA);
+        let today = hazard_opened_notice(
+            Severity::Major,
+            &Text::as_written("x"),
+            NOW.plus_hours(4),
+            NOW,
+            CHINA,
+        );
         assert!(today.zh.contains("（今天）"), "{}", today.zh);
         assert!(today.zh.contains("较大隐患"), "{}", today.zh);
     }
@@ -143,7 +155,7 @@ mod tests {
     fn a_back_dated_hazard_past_its_deadline_is_called_overdue_not_counted_in_days() {
         let late = hazard_opened_notice(
             Severity::Critical,
-            "exit locked",
+            &Text::as_written("exit locked"),
             NOW.plus_days(-19),
             NOW,
             CHINA,
@@ -156,14 +168,20 @@ mod tests {
     #[test]
     fn severities_are_worded_as_a_patrol_would() {
         for severity in Severity::ALL {
-            let text = hazard_opened_notice(severity, "x", NOW.plus_days(1), NOW, CHINA);
+            let text = hazard_opened_notice(
+                severity,
+                &Text::as_written("x"),
+                NOW.plus_days(1),
+                NOW,
+                CHINA,
+            );
             assert!(!text.zh.contains("重大"), "{}", text.zh);
         }
     }
 
     #[test]
     fn decisions_quote_the_officials_words_in_each_language() {
-        let rejected = fix_rejected_notice("灭火器过期", "照片看不清");
+        let rejected = fix_rejected_notice(&Text::as_written("灭火器过期"), "照片看不清");
         assert_eq!(
             rejected.zh,
             "整改未通过核查（灭火器过期）：照片看不清。请重新整改后再提交"
@@ -182,9 +200,21 @@ mod tests {
     #[test]
     fn each_wording_is_in_one_language_around_quoted_text() {
         let texts = [
-            hazard_opened_notice(Severity::Major, "", NOW.plus_days(2), NOW, CHINA),
-            hazard_opened_notice(Severity::Major, "", NOW.plus_days(-2), NOW, CHINA),
-            fix_rejected_notice("", ""),
+            hazard_opened_notice(
+                Severity::Major,
+                &Text::as_written(""),
+                NOW.plus_days(2),
+                NOW,
+                CHINA,
+            ),
+            hazard_opened_notice(
+                Severity::Major,
+                &Text::as_written(""),
+                NOW.plus_days(-2),
+                NOW,
+                CHINA,
+            ),
+            fix_rejected_notice(&Text::as_written(""), ""),
             dispute_resolved_notice(true, ""),
             dispute_resolved_notice(false, ""),
             summons_notice(NOW, "", "", CHINA),

@@ -66,7 +66,8 @@ impl EscalationStep {
 
 /// The notice the owner gets when `step` is taken, worded from the policy's timers so the words
 /// always match the clock that fired them.
-pub fn step_notice(step: EscalationStep, policy: &ValidPolicy, hazard_description: &str) -> Text {
+/// `hazard` describes the hazard in each language (someone's own words are the same in both).
+pub fn step_notice(step: EscalationStep, policy: &ValidPolicy, hazard: &Text) -> Text {
     let after = duration_words(step.hours_after_deadline(policy));
     let (zh, en) = match step {
         EscalationStep::Reminder => (
@@ -93,8 +94,8 @@ pub fn step_notice(step: EscalationStep, policy: &ValidPolicy, hazard_descriptio
         ),
     };
     Text {
-        zh: format!("{zh}（{hazard_description}）"),
-        en: format!("{en} ({hazard_description})"),
+        zh: format!("{zh}（{}）", hazard.zh),
+        en: format!("{en} ({})", hazard.en),
     }
 }
 
@@ -292,13 +293,21 @@ mod tests {
     #[test]
     fn notices_name_the_policys_timers() {
         let policy = Policy::default_policy().unwrap();
-        let warning = step_notice(EscalationStep::Warning, &policy, "exit blocked");
+        let warning = step_notice(
+            EscalationStep::Warning,
+            &policy,
+            &Text::as_written("exit blocked"),
+        );
         assert_eq!(warning.zh, "警告：隐患逾期 3 天仍未整改（exit blocked）");
         assert_eq!(
             warning.en,
             "Warning: the hazard is still unfixed 3 days after its deadline (exit blocked)"
         );
-        let referral = step_notice(EscalationStep::Referral, &policy, "通道堵塞");
+        let referral = step_notice(
+            EscalationStep::Referral,
+            &policy,
+            &Text::as_written("通道堵塞"),
+        );
         assert_eq!(referral.zh, "已移送执法：隐患逾期两周未整改（通道堵塞）");
         assert_eq!(
             referral.en,
@@ -312,14 +321,14 @@ mod tests {
         plain.escalation_hours.warning = 48;
         plain.escalation_hours.referral = 240;
         let policy = plain.validate().unwrap();
-        let warning = step_notice(EscalationStep::Warning, &policy, "x");
+        let warning = step_notice(EscalationStep::Warning, &policy, &Text::as_written("x"));
         assert!(warning.zh.contains("逾期 2 天"), "{}", warning.zh);
         assert!(
             warning.en.contains("unfixed 2 days after"),
             "{}",
             warning.en
         );
-        let referral = step_notice(EscalationStep::Referral, &policy, "x");
+        let referral = step_notice(EscalationStep::Referral, &policy, &Text::as_written("x"));
         assert!(referral.zh.contains("逾期 10 天"), "{}", referral.zh);
         assert!(referral.en.contains("10 days after"), "{}", referral.en);
     }
@@ -328,8 +337,8 @@ mod tests {
     fn each_notice_is_in_one_language_around_the_quoted_description() {
         let policy = Policy::default_policy().unwrap();
         for step in EscalationStep::ALL {
-            let zh = step_notice(step, &policy, "灭火器过期").zh;
-            let en = step_notice(step, &policy, "extinguisher expired").en;
+            let zh = step_notice(step, &policy, &Text::as_written("灭火器过期")).zh;
+            let en = step_notice(step, &policy, &Text::as_written("extinguisher expired")).en;
             assert!(!has_latin(&zh), "{zh}");
             assert!(!has_han(&en), "{en}");
             assert!(zh.ends_with("（灭火器过期）") && en.ends_with(" (extinguisher expired)"));

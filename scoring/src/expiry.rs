@@ -13,7 +13,7 @@ pub enum ExpiryAction {
     /// Tell the owner it expires soon.
     Notify(Text),
     /// It has expired: open a hazard with this description.
-    OpenHazard(String),
+    OpenHazard(Text),
 }
 
 /// What `item` calls for on `today`: nothing while its expiry is further off than the policy's
@@ -25,9 +25,9 @@ pub fn expiry_action(
 ) -> Option<ExpiryAction> {
     let days = today.days_until(item.expires_on);
     if days < 0 {
-        return Some(ExpiryAction::OpenHazard(format!(
-            "{}（已于 {} 过期）",
-            item.title.zh, item.expires_on
+        return Some(ExpiryAction::OpenHazard(Text::new(
+            format!("{}（已于 {} 过期）", item.title.zh, item.expires_on),
+            format!("{} (expired on {})", item.title.en, item.expires_on),
         )));
     }
     if days > i64::from(policy.alerts.expiry_lead_days) {
@@ -88,9 +88,10 @@ mod tests {
         assert!(!has_han(&last.en), "{}", last.en);
         assert_eq!(
             expiry_action(&item(today.plus_days(-1)), today, &policy),
-            Some(ExpiryAction::OpenHazard(
-                "灭火器（已于 2026-11-23 过期）".to_owned()
-            ))
+            Some(ExpiryAction::OpenHazard(Text::new(
+                "灭火器（已于 2026-11-23 过期）",
+                "Fire extinguisher (expired on 2026-11-23)"
+            )))
         );
     }
 

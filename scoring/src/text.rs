@@ -22,6 +22,16 @@ impl Text {
             en: en.into(),
         }
     }
+
+    /// Someone's own words (an inspector's finding, an owner's note): quoted as written, the same
+    /// in both languages.
+    pub fn as_written(text: impl Into<String>) -> Self {
+        let text = text.into();
+        Self {
+            zh: text.clone(),
+            en: text,
+        }
+    }
 }
 
 /// A number of hours as a reader would say it: whole days as days, one and two weeks by name,

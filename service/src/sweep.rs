@@ -127,7 +127,7 @@ async fn escalate(
                 .collect(),
         };
         for (step, due_at) in due_steps(&hazard_of(&record), &ladder, policy, Timestamp(now)) {
-            let notice = step_notice(step, policy, &record.description);
+            let notice = step_notice(step, policy, &record.description_text());
             match state
                 .store
                 .take_step(&record, step.into(), due_at.millis(), notice, now)

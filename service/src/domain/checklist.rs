@@ -33,6 +33,20 @@ pub struct ChecklistItem {
     pub tracks_expiry: bool,
 }
 
+impl ChecklistItem {
+    /// How a hazard opened by failing this item is described: the item's title in each language,
+    /// then the owner's note (their own words, quoted as written) when they wrote one.
+    pub fn failure_description(&self, note: Option<&str>) -> shopcredit_scoring::Text {
+        match note.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(note) => shopcredit_scoring::Text::new(
+                format!("{}：{note}", self.title_zh),
+                format!("{}: {note}", self.title_en),
+            ),
+            None => shopcredit_scoring::Text::new(self.title_zh.as_str(), self.title_en.as_str()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TemplateFile {
@@ -265,6 +279,28 @@ mod tests {
             note: None,
             expires_on: None,
             evidence: vec![],
+        }
+    }
+
+    #[test]
+    fn a_failed_item_is_described_in_each_language_with_the_note_as_written() {
+        let item = ChecklistItem {
+            id: "exits.clear".to_owned(),
+            title_zh: "安全出口畅通".to_owned(),
+            title_en: "Exits clear".to_owned(),
+            severity: Severity::Critical,
+            hazard_type: HazardType::Exits,
+            tracks_expiry: false,
+        };
+        let with_note = item.failure_description(Some(" 后门堆货 "));
+        assert_eq!(with_note.zh, "安全出口畅通：后门堆货");
+        assert_eq!(with_note.en, "Exits clear: 后门堆货");
+        for note in [None, Some("  ")] {
+            let bare = item.failure_description(note);
+            assert_eq!(
+                (bare.zh.as_str(), bare.en.as_str()),
+                ("安全出口畅通", "Exits clear")
+            );
         }
     }
 

@@ -89,7 +89,8 @@ pub struct Finding {
     pub hazard_type: HazardType,
     /// The checklist item it concerns, if any.
     pub item_id: Option<String>,
-    pub description: String,
+    /// In each language: someone's own words are the same in both ([`scoring::Text::as_written`]).
+    pub description: scoring::Text,
     pub evidence: Vec<EvidenceRef>,
     /// When it was observed (epoch ms); the deadline runs from here.
     pub observed_at: i64,

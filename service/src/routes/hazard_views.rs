@@ -22,7 +22,11 @@ pub struct HazardView {
     pub source: HazardSource,
     pub severity: Severity,
     pub hazard_type: HazardType,
+    /// As written by whoever found it; for a failed checklist item or an expired item, the item in
+    /// Chinese (with the owner's note).
     pub description: String,
+    /// In English: the same as `description` when that is someone's own words.
+    pub description_en: String,
     /// The checklist item the hazard is about, if any.
     pub item_id: Option<String>,
     pub evidence: Vec<EvidenceRef>,
@@ -52,6 +56,10 @@ impl HazardView {
             source: r.source,
             severity: r.severity,
             hazard_type: r.hazard_type,
+            description_en: r
+                .description_en
+                .clone()
+                .unwrap_or_else(|| r.description.clone()),
             description: r.description,
             item_id: r.item_id,
             status: r.status,

@@ -289,7 +289,7 @@ pub async fn verify_rectification(
     }
     let now = state.now_ms();
     let rejected_notice =
-        reason.map(|r| shopcredit_scoring::fix_rejected_notice(&hazard.description, r));
+        reason.map(|r| shopcredit_scoring::fix_rejected_notice(&hazard.description_text(), r));
     let updated = state
         .store
         .verify_rectification(

@@ -2,6 +2,7 @@
 
 use actix_web::{post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
+use shopcredit_scoring::Text;
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
@@ -154,7 +155,7 @@ pub async fn record_patrol(
             severity: f.severity.get("severity")?,
             hazard_type: f.hazard_type.get("hazard_type")?,
             item_id: f.item_id,
-            description: f.description.trim().to_owned(),
+            description: Text::as_written(f.description.trim()),
             evidence: f.evidence,
             observed_at,
         };

@@ -137,11 +137,7 @@ pub async fn submit_self_check(
                     severity: a.item.severity,
                     hazard_type: a.item.hazard_type,
                     item_id: Some(a.item.id.clone()),
-                    description: format!(
-                        "{}：{}",
-                        a.item.title_zh,
-                        a.note.clone().unwrap_or_default()
-                    ),
+                    description: a.item.failure_description(a.note.as_deref()),
                     evidence: a.evidence.clone(),
                     observed_at: now,
                 }

@@ -2,6 +2,7 @@
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
+use shopcredit_scoring::Text;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
@@ -270,7 +271,7 @@ pub async fn verify_tip(
         severity: body.severity.get("severity")?,
         hazard_type: tip.hazard_type,
         item_id: None,
-        description: body.description.unwrap_or_else(|| tip.description.clone()),
+        description: Text::as_written(body.description.unwrap_or_else(|| tip.description.clone())),
         evidence: Vec::new(),
         observed_at: now,
     }

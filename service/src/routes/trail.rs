@@ -15,6 +15,7 @@ use crate::domain::vocabulary::mirror_enum;
 use crate::error::ApiError;
 use crate::extract::ValidQuery;
 use crate::state::AppState;
+use crate::storage::hazards::HazardRecord;
 use crate::storage::CorruptRow;
 
 /// One entry of the audit trail.
@@ -131,12 +132,13 @@ pub async fn list_alerts(
     let now = state.now_ms();
     let records = state.store.unresolved_hazards(shop.id).await?;
     let hazards: Vec<_> = records.iter().map(hazard_of).collect();
+    let descriptions: Vec<_> = records.iter().map(HazardRecord::description_text).collect();
     let hazard_alerts: Vec<AlertHazard> = hazards
         .iter()
-        .zip(&records)
-        .map(|(hazard, r)| AlertHazard {
+        .zip(&descriptions)
+        .map(|(hazard, description)| AlertHazard {
             hazard,
-            description: &r.description,
+            description,
         })
         .collect();
     let expiries = state.store.tracked_expiries(shop.id).await?;

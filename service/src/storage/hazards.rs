@@ -32,7 +32,10 @@ pub struct HazardRecord {
     pub item_id: Option<String>,
     pub hazard_type: HazardType,
     pub severity: Severity,
+    /// As written by whoever found it, or the service's Chinese wording of an item it describes.
     pub description: String,
+    /// The service's English wording; `None` when `description` is someone's own words.
+    pub description_en: Option<String>,
     /// Evidence references as stored (a JSON array); see [`HazardRecord::evidence_refs`].
     pub evidence: String,
     pub observed_at: i64,
@@ -50,12 +53,22 @@ pub struct HazardRecord {
 /// The columns of a [`HazardRecord`], over `hazards h` (shared by every query that reads hazards).
 pub(crate) const COLUMNS: &str =
     "h.id, h.shop_id, h.source, h.source_id, h.item_id, h.hazard_type, h.severity, \
-     h.description, h.evidence, h.observed_at, h.deadline, h.status, h.rectified_at, h.closed_at, \
+     h.description, h.description_en, h.evidence, h.observed_at, h.deadline, h.status, h.rectified_at, h.closed_at, \
      h.excluded, h.created_at, h.updated_at";
-const RETURNED: &str = "id, shop_id, source, source_id, item_id, hazard_type, severity, description, \
-     evidence, observed_at, deadline, status, rectified_at, closed_at, excluded, created_at, updated_at";
+const RETURNED: &str =
+    "id, shop_id, source, source_id, item_id, hazard_type, severity, description, \
+     description_en, evidence, observed_at, deadline, status, rectified_at, closed_at, excluded, \
+     created_at, updated_at";
 
 impl HazardRecord {
+    /// The description in each language, as notices quote it.
+    pub fn description_text(&self) -> Text {
+        match &self.description_en {
+            Some(en) => Text::new(self.description.as_str(), en.as_str()),
+            None => Text::as_written(self.description.as_str()),
+        }
+    }
+
     /// The stored evidence references; stored text that does not parse is an error, never empty.
     pub fn evidence_refs(&self) -> Result<Vec<EvidenceRef>, CorruptRow> {
         serde_json::from_str(&self.evidence)
@@ -97,8 +110,8 @@ pub(crate) async fn open_hazard(
     let evidence = evidence_json(&f.evidence);
     let record: HazardRecord = sqlx::query_as(&format!(
         "INSERT INTO hazards (shop_id, source, source_id, item_id, hazard_type, severity, description, \
-         evidence, observed_at, deadline, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', $11, $11) RETURNING {RETURNED}"
+         description_en, evidence, observed_at, deadline, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'open', $12, $12) RETURNING {RETURNED}"
     ))
     .bind(shop_id)
     .bind(f.source)
@@ -106,7 +119,8 @@ pub(crate) async fn open_hazard(
     .bind(f.item_id.as_deref())
     .bind(f.hazard_type)
     .bind(f.severity)
-    .bind(f.description.as_str())
+    .bind(f.description.zh.as_str())
+    .bind((f.description.en != f.description.zh).then_some(f.description.en.as_str()))
     .bind(evidence)
     .bind(f.observed_at)
     .bind(hazard.deadline)

@@ -546,6 +546,74 @@ async fn an_expiring_item_is_announced_then_becomes_a_hazard_once_expired(app: T
             .any(|(k, zh, _)| k == "hazard_opened" && zh.contains("过期")),
         "the owner is told of the new hazard: {told:?}"
     );
+    let (_, _, en) = notice_of(&told, "hazard_opened");
+    assert!(
+        en.contains("Fire extinguisher") && en.contains("(expired on") && !has_han(en),
+        "an English notice about an item the service describes is in English: {en}"
+    );
+    assert!(
+        hazards[0]["description_en"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("Fire extinguisher") && !has_han(d)),
+        "{hazards:?}"
+    );
+}
+
+fn has_han(text: &str) -> bool {
+    text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// Point 7: a failed checklist item is described in the reader's language (the item's title), with
+/// the owner's own note quoted as written; an inspector's words are quoted as written in both.
+/// (The checklist asks a failed item for a note; `ChecklistItem::failure_description`'s unit test
+/// covers an item described without one.)
+async fn a_failed_checklist_item_is_described_in_the_readers_language(app: TestApp) {
+    let s = shop(&app, "自查不合格的店").await;
+    let item = "fire.extinguisher_in_date";
+    let answers: Vec<Value> = app
+        .answers(s.id, &s.owner, &[])
+        .await
+        .into_iter()
+        .map(|a| {
+            if a["item_id"] == item {
+                json!({"item_id": item, "result": "fail", "note": "pressure low"})
+            } else {
+                a
+            }
+        })
+        .collect();
+    let submitted = app
+        .post(
+            &format!("/v1/shops/{}/self-checks", s.id),
+            Some(&s.owner),
+            &json!({"answers": answers}),
+        )
+        .await;
+    assert_eq!(submitted.status, StatusCode::CREATED, "{}", submitted.text);
+    let told = notices(&app, &s).await;
+    let (_, zh, en) = notice_of(&told, "hazard_opened");
+    assert!(
+        zh.contains("灭火器") && zh.contains("：pressure low"),
+        "{zh}"
+    );
+    assert!(
+        !has_han(en) && en.contains("xtinguisher") && en.contains(": pressure low"),
+        "the English notice names the item in English, the note as written: {en}"
+    );
+
+    app.patrol(&s.inspector, s.id, app.now(), critical("安全出口上锁"))
+        .await;
+    let told = notices(&app, &s).await;
+    let quoted: Vec<_> = told
+        .iter()
+        .filter(|(k, zh, _)| k == "hazard_opened" && zh.contains("安全出口上锁"))
+        .collect();
+    assert!(
+        quoted
+            .iter()
+            .any(|(_, _, en)| en.contains("(安全出口上锁)")),
+        "an inspector's words are quoted as written: {told:?}"
+    );
 }
 
 /// Point 6: a score's reasons follow its inputs even when the points do not move: a hazard two more
@@ -599,5 +667,6 @@ on_both_backends!(
     the_owner_is_told_every_decision_and_the_hazard_tells_its_story,
     a_summons_names_a_time_and_a_place_and_the_owner_is_told,
     an_expiring_item_is_announced_then_becomes_a_hazard_once_expired,
+    a_failed_checklist_item_is_described_in_the_readers_language,
     reasons_are_recomputed_when_an_input_changes_without_the_score,
 );
