@@ -39,14 +39,17 @@ impl Cursor {
 pub struct Limit(u32);
 
 impl Limit {
-    /// Missing means the default; above the cap means the cap; zero is refused.
-    pub fn parse(value: Option<u32>) -> Result<Self, Invalid> {
+    /// Missing means the default; above the cap means the cap; zero or less is refused. Any 64-bit
+    /// integer is read (the document says `int64`), so a large one is capped, never a parse error.
+    pub fn parse(value: Option<i64>) -> Result<Self, Invalid> {
         match value {
             None => Ok(Self(DEFAULT_LIMIT)),
-            Some(0) => Err(Invalid::new(format!(
+            Some(n) if n < 1 => Err(Invalid::new(format!(
                 "limit must be between 1 and {MAX_LIMIT}"
             ))),
-            Some(n) => Ok(Self(n.min(MAX_LIMIT))),
+            Some(n) => Ok(Self(
+                u32::try_from(n).map_or(MAX_LIMIT, |n| n.min(MAX_LIMIT)),
+            )),
         }
     }
 
@@ -63,7 +66,7 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
-    pub fn parse(cursor: Option<&str>, limit: Option<u32>) -> Result<Self, crate::error::ApiError> {
+    pub fn parse(cursor: Option<&str>, limit: Option<i64>) -> Result<Self, crate::error::ApiError> {
         let after = cursor
             .map(Cursor::parse)
             .transpose()

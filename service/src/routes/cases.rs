@@ -183,14 +183,20 @@ async fn case_view(state: &AppState, case: CaseRecord) -> Result<CaseView, ApiEr
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CaseListQuery {
+    #[param(min_length = 1, max_length = 200, pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
-    pub limit: Option<u32>,
+    pub limit: Option<i64>,
     #[validate(custom(function = "valid_choice"))]
     #[param(value_type = Option<CaseStatus>)]
     pub status: Option<Choice<CaseStatus>>,
     #[validate(custom(function = "valid_grid"))]
+    #[param(
+        min_length = 1,
+        max_length = 16,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9-]{0,15}$"
+    )]
     pub grid: Option<String>,
 }
 

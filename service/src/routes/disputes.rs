@@ -121,10 +121,11 @@ pub async fn open_dispute(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DisputeListQuery {
+    #[param(min_length = 1, max_length = 200, pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
-    pub limit: Option<u32>,
+    pub limit: Option<i64>,
     #[validate(custom(function = "valid_choice"))]
     #[param(value_type = Option<DisputeStatus>)]
     pub status: Option<Choice<DisputeStatus>>,

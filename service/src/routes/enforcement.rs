@@ -67,10 +67,11 @@ pub async fn list_notices(
 #[into_params(parameter_in = Query)]
 pub struct FeedQuery {
     /// The `next_cursor` of the previous page (the last event id seen); absent for the start.
+    #[param(min_length = 1, max_length = 19, pattern = "^[0-9]+$")]
     pub after: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
-    pub limit: Option<u32>,
+    pub limit: Option<i64>,
 }
 
 /// An entry of the event feed.

@@ -30,10 +30,11 @@ fn valid_evidence(v: &[EvidenceRef]) -> Result<(), ValidationError> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct HazardListQuery {
+    #[param(min_length = 1, max_length = 200, pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
-    pub limit: Option<u32>,
+    pub limit: Option<i64>,
     /// A lifecycle status, or `overdue` (the same rule as each hazard's `overdue` flag).
     #[validate(custom(function = "valid_choice"))]
     #[param(value_type = Option<HazardListStatus>)]
@@ -78,10 +79,11 @@ pub struct HazardQueueQuery {
     #[param(value_type = Option<HazardListStatus>)]
     pub status: Option<Choice<HazardListStatus>>,
     /// The `next_cursor` of the previous page (keep the same filters).
+    #[param(min_length = 1, max_length = 200, pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
-    pub limit: Option<u32>,
+    pub limit: Option<i64>,
 }
 
 fn valid_grid(v: &str) -> Result<(), ValidationError> {

@@ -117,11 +117,12 @@ impl<T: ToSchema> Paged<T> {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// The `next_cursor` of the previous page.
+    #[param(min_length = 1, max_length = 200, pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
     /// Items per page: 50 by default, at most 200.
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
-    pub limit: Option<u32>,
+    pub limit: Option<i64>,
 }
 
 impl PageQuery {
@@ -134,7 +135,7 @@ impl PageQuery {
 /// Where a ranked list resumes (`cursor`, a [`RankCursor`]) and how many items it answers.
 pub fn ranked_page(
     cursor: Option<&str>,
-    limit: Option<u32>,
+    limit: Option<i64>,
 ) -> Result<(Option<RankCursor>, Limit), ApiError> {
     let after = cursor
         .map(RankCursor::parse)

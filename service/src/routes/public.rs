@@ -94,11 +94,12 @@ pub struct PublicSearchQuery {
     #[param(min_length = 1, max_length = 100)]
     pub q: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(min_length = 1, max_length = 200, pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
     /// Page size, default 50; larger values are capped at 200.
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
-    pub limit: Option<u32>,
+    pub limit: Option<i64>,
 }
 
 /// Open shops whose name or address contains `q`, cursor-paged. Closed shops are not listed.

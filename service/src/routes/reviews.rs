@@ -123,10 +123,11 @@ impl From<ReviewRecord> for ReviewView {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ReviewListQuery {
+    #[param(min_length = 1, max_length = 200, pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
-    pub limit: Option<u32>,
+    pub limit: Option<i64>,
     /// For the district queue: `held` (default) or `counted`.
     #[validate(custom(function = "valid_choice"))]
     #[param(value_type = Option<ReviewStatus>)]

@@ -31,6 +31,7 @@ impl From<AssessError> for ApiError {
 #[into_params(parameter_in = Query)]
 pub struct ScoreQuery {
     /// RFC 3339: recompute the score as it was at this instant, from what was recorded by then.
+    #[param(value_type = Option<String>, format = DateTime, min_length = 1)]
     pub as_of: Option<String>,
 }
 
@@ -93,10 +94,11 @@ pub async fn get_score(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
+    #[param(min_length = 1, max_length = 200, pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
-    pub limit: Option<u32>,
+    pub limit: Option<i64>,
 }
 
 /// Every change of the shop's score or colour, oldest first, with the policy version and reasons.

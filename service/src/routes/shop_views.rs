@@ -255,6 +255,11 @@ impl UpdateShopRequest {
 pub struct ShopListQuery {
     /// Only shops in this grid.
     #[validate(custom(function = "valid_grid"))]
+    #[param(
+        min_length = 1,
+        max_length = 16,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9-]{0,15}$"
+    )]
     pub grid: Option<String>,
     /// Only shops of this category.
     #[validate(custom(function = "valid_category"))]
@@ -274,11 +279,12 @@ pub struct ShopListQuery {
     #[param(value_type = Option<ShopOrder>)]
     pub order: Option<Choice<ShopOrder>>,
     /// `next_cursor` of the previous page.
+    #[param(min_length = 1, max_length = 200, pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
     /// Page size, default 50; larger values are capped at 200.
     #[param(minimum = 1)]
     #[validate(range(min = 1))]
-    pub limit: Option<u32>,
+    pub limit: Option<i64>,
 }
 
 /// A shop as its owner, inspectors and regulators see it.

@@ -164,10 +164,11 @@ impl From<TipRecord> for TipView {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TipListQuery {
+    #[param(min_length = 1, max_length = 200, pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
-    pub limit: Option<u32>,
+    pub limit: Option<i64>,
     #[validate(custom(function = "valid_choice"))]
     #[param(value_type = Option<TipStatus>)]
     pub status: Option<Choice<TipStatus>>,

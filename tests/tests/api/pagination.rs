@@ -75,6 +75,18 @@ async fn page_size_defaults_to_50_and_is_capped_at_200(app: TestApp) {
     assert!(rest.body["next_cursor"].is_null());
     let all: HashSet<String> = first.into_iter().chain(names(&rest.body)).collect();
     assert_eq!(all.len(), 205);
+    // Any 64-bit size is capped, as the document's int64 says; below 1 or beyond 64 bits is refused.
+    let huge = app
+        .get("/v1/shops?limit=9223372036854775807", Some(&admin))
+        .await;
+    assert_eq!(names(&huge.body).len(), 200, "{}", huge.text);
+    for bad in ["0", "-1", "9223372036854775808"] {
+        let refused = app
+            .get(&format!("/v1/shops?limit={bad}"), Some(&admin))
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(refused.body["error"]["code"], "validation_failed", "{bad}");
+    }
 }
 
 async fn public_search_pages_too(app: TestApp) {

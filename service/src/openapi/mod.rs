@@ -8,6 +8,8 @@ use utoipa_actix_web::AppExt;
 use crate::error::ErrorEnvelope;
 use crate::routes;
 
+mod standard_responses;
+
 /// The document's fixed parts; paths and schemas are collected from the registered handlers.
 #[derive(OpenApi)]
 #[openapi(
@@ -20,7 +22,14 @@ use crate::routes;
         license(name = "MIT OR Apache-2.0")
     ),
     modifiers(&BearerAuth),
-    components(schemas(ErrorEnvelope, crate::jobs::Adoption, crate::jobs::Backtest)),
+    components(schemas(
+        ErrorEnvelope,
+        crate::jobs::Adoption,
+        crate::jobs::Backtest,
+        // Enums that only query parameters name: a parameter refers to them, nothing registers them.
+        crate::routes::hazards::HazardListStatus,
+        crate::domain::shop::ShopOrder,
+    )),
     tags(
         (name = "shops", description = "The shops registry"),
         (name = "evidence", description = "Self-checks, patrols, hazards, tip-offs, disputes, events and alerts"),
@@ -48,11 +57,12 @@ impl Modify for BearerAuth {
 
 /// The whole document, built by registering the routes on a throwaway app.
 pub fn document() -> utoipa::openapi::OpenApi {
-    let (_, api) = actix_web::App::new()
+    let (_, mut api) = actix_web::App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes::configure)
         .split_for_parts();
+    standard_responses::add_to(&mut api);
     api
 }
 
