@@ -42,7 +42,13 @@ pub struct SweepPass {
     pub expiry_hazards: usize,
     /// Shops, hazards or cases skipped after an error (logged and counted).
     pub failures: usize,
+    /// Idempotency keys forgotten (older than [`IDEMPOTENCY_KEY_TTL_MS`]).
+    pub idempotency_keys_purged: u64,
 }
+
+/// How long a POST's answer is kept for retries: a field app retries within minutes, a phone that
+/// lost its network within hours.
+pub const IDEMPOTENCY_KEY_TTL_MS: i64 = 24 * 3_600_000;
 
 /// One sweep pass: picks up a newly adopted policy (another replica may have adopted it), rescores
 /// every shop that needs it, then escalates and enforces. Fails only when the database cannot even
@@ -68,6 +74,14 @@ pub async fn sweep_once(state: &AppState) -> Result<SweepPass, AssessError> {
     }
     escalate(state, &policy, now, &mut pass).await?;
     enforce(state, &policy, now, &mut pass).await?;
+    match state
+        .store
+        .purge_idempotency_keys(now - IDEMPOTENCY_KEY_TTL_MS)
+        .await
+    {
+        Ok(purged) => pass.idempotency_keys_purged = purged,
+        Err(e) => failed(&state.metrics, &mut pass, "idempotency", 0, &e),
+    }
     Ok(pass)
 }
 

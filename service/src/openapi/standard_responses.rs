@@ -4,7 +4,8 @@
 //! handler documents itself (its description is more precise).
 
 use utoipa::openapi::header::{Header, HeaderBuilder};
-use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
+use utoipa::openapi::Required;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::openapi::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 
@@ -20,6 +21,9 @@ pub fn add_to(api: &mut utoipa::openapi::OpenApi) {
         ];
         for operation in operations.into_iter().flatten() {
             add_standard(operation);
+        }
+        if let Some(post) = item.post.as_mut() {
+            add_idempotency_key(post);
         }
     }
 }
@@ -76,6 +80,34 @@ fn add_standard(op: &mut Operation) {
         "The database is unavailable for now; retry after `Retry-After` seconds",
         true,
     );
+}
+
+/// Every POST takes an optional `Idempotency-Key` (see `crate::idempotency`).
+fn add_idempotency_key(op: &mut Operation) {
+    let key = ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Send the same key when retrying this request: the first answer comes back \
+             (`Idempotent-Replayed: true`) and nothing is written twice. Kept a day.",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(crate::idempotency::MAX_KEY_CHARS))
+                .pattern(Some("^[!-~]+$")),
+        ))
+        .build();
+    op.parameters.get_or_insert_with(Vec::new).push(key);
+    op.responses.responses.entry("409".to_owned()).or_insert_with(|| {
+        RefOr::T(error_response(
+            "A request with this `Idempotency-Key` is still running (retry after `Retry-After`), \
+             or the request conflicts with the current state",
+            true,
+        ))
+    });
 }
 
 fn error_response(description: &str, retry_after: bool) -> Response {

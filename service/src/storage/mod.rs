@@ -11,6 +11,7 @@ pub mod events;
 pub mod feed;
 pub mod grids;
 pub mod hazards;
+pub mod idempotency;
 pub mod inspections;
 pub mod jobs;
 pub mod policies;

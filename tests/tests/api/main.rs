@@ -8,6 +8,7 @@ mod evidence_errors;
 mod evidence_loop;
 mod fair_scores;
 mod health;
+mod idempotency;
 mod jobs;
 mod openapi;
 mod overdue;

@@ -1,0 +1,18 @@
+-- Issue 10: a field app or a resident on a bad network retries a POST with the same Idempotency-Key
+-- and gets the first answer back instead of a second write. One row per (caller, key): the first
+-- request claims it (status NULL while it runs), then stores its answer; a retry with another body is
+-- refused. Rows older than a day are purged by the sweep.
+CREATE TABLE idempotency_keys (
+    -- Who sent it: a hash of the bearer token, or the client address for anonymous callers.
+    scope        TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    -- SHA-256 of the method, path, query and body: a retry must be the same request.
+    fingerprint  TEXT NOT NULL,
+    claimed_at   INTEGER NOT NULL,
+    status       INTEGER,
+    content_type TEXT,
+    location     TEXT,
+    body         TEXT,
+    PRIMARY KEY (scope, key)
+);
+CREATE INDEX idempotency_keys_by_age ON idempotency_keys (claimed_at);
