@@ -1,17 +1,23 @@
 //! Cursor pagination: lists are ordered by id and resume after the last id seen, so a page boundary
 //! never shifts when rows are inserted.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-
 use super::Invalid;
+
+/// What an id cursor looks like, as the OpenAPI document states it: every string it matches is a
+/// cursor the list accepts, so the document is exact (a random cursor would need the server to
+/// refuse what the document allows).
+pub const CURSOR_PATTERN: &str = r"^v1\.[0-9]{1,18}$";
+/// What a ranked list's cursor looks like (the enforcement queue, the work queue, sorted shops).
+pub const RANK_CURSOR_PATTERN: &str = r"^r1\.-?[0-9]{1,18}\.[0-9]{1,18}$";
 
 /// Default page size when the caller gives none.
 pub const DEFAULT_LIMIT: u32 = 50;
 /// Largest page size; larger requests are capped to it.
 pub const MAX_LIMIT: u32 = 200;
 
-/// An opaque position in a list: the id of the last item of the previous page.
+/// A position in a list: the id of the last item of the previous page. Versioned (`v1.`) so the
+/// format can change without old cursors being misread; not secret, since it only says where to
+/// resume among rows the caller may see anyway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor(i64);
 
@@ -25,12 +31,12 @@ impl Cursor {
     }
 
     pub fn encode(self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("v1:{}", self.0))
+        format!("v1.{}", self.0)
     }
 
     pub fn parse(value: &str) -> Result<Self, Invalid> {
-        let id = decode(value, "v1:")?;
-        id.parse::<i64>().map(Self).map_err(|_| not_a_cursor())
+        let id = value.strip_prefix("v1.").ok_or_else(not_a_cursor)?;
+        number(id, false).map(Self)
     }
 }
 
@@ -104,16 +110,88 @@ impl<T> Page<T> {
     }
 }
 
+/// A position in a list ordered by a rank (descending) then id: the enforcement queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RankCursor {
+    pub rank: i64,
+    pub id: i64,
+}
+
+impl RankCursor {
+    pub fn encode(self) -> String {
+        format!("r1.{}.{}", self.rank, self.id)
+    }
+
+    pub fn parse(value: &str) -> Result<Self, Invalid> {
+        let rest = value.strip_prefix("r1.").ok_or_else(not_a_cursor)?;
+        let (rank, id) = rest.split_once('.').ok_or_else(not_a_cursor)?;
+        Ok(Self {
+            rank: number(rank, true)?,
+            id: number(id, false)?,
+        })
+    }
+}
+
+fn not_a_cursor() -> Invalid {
+    Invalid::new("not a cursor returned by this list")
+}
+
+/// 1 to 18 digits (so any of them fits an i64), with a leading `-` only where `signed`: exactly
+/// what the patterns above allow.
+fn number(text: &str, signed: bool) -> Result<i64, Invalid> {
+    let digits = match text.strip_prefix('-') {
+        Some(rest) if signed => rest,
+        _ => text,
+    };
+    if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(not_a_cursor());
+    }
+    text.parse().map_err(|_| not_a_cursor())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn cursors_round_trip_and_reject_tampering() {
+    fn cursors_round_trip_and_refuse_what_their_pattern_refuses() {
         let c = Cursor::after(42);
         assert_eq!(Cursor::parse(&c.encode()), Ok(c));
-        assert!(Cursor::parse("42").is_err());
-        assert!(Cursor::parse("!!").is_err());
+        let r = RankCursor { rank: -7, id: 3 };
+        assert_eq!(RankCursor::parse(&r.encode()), Ok(r));
+        for bad in [
+            "42",
+            "!!",
+            "v1.",
+            "v1.-1",
+            "v1.+1",
+            "v1.1234567890123456789",
+            "r1.1.2",
+            "v1. 1",
+        ] {
+            assert!(Cursor::parse(bad).is_err(), "{bad}");
+        }
+        for bad in ["v1.1", "r1.1", "r1..1", "r1.1.-1", "r1.1.2.3"] {
+            assert!(RankCursor::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// proptest generates whole strings from a pattern and refuses anchors; the documented patterns
+    /// are anchored at both ends, so dropping them changes nothing.
+    fn unanchored(pattern: &str) -> &str {
+        pattern.trim_start_matches('^').trim_end_matches('$')
+    }
+
+    proptest::proptest! {
+        // schemathesis sends any string the document's pattern allows: each must be a cursor.
+        #[test]
+        fn every_cursor_the_documented_pattern_allows_is_read(
+            id in proptest::string::string_regex(unanchored(CURSOR_PATTERN)).unwrap(),
+            rank in proptest::string::string_regex(unanchored(RANK_CURSOR_PATTERN)).unwrap(),
+        ) {
+            proptest::prop_assert!(Cursor::parse(&id).is_ok(), "{}", id);
+            proptest::prop_assert!(RankCursor::parse(&rank).is_ok(), "{}", rank);
+        }
     }
 
     #[test]
@@ -132,42 +210,4 @@ mod tests {
         let last = Page::from_rows(vec![1, 2], limit, |r| *r);
         assert_eq!(last.next, None);
     }
-}
-
-/// A position in a list ordered by a rank (descending) then id: the enforcement queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RankCursor {
-    pub rank: i64,
-    pub id: i64,
-}
-
-impl RankCursor {
-    pub fn encode(self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("r1:{}:{}", self.rank, self.id))
-    }
-
-    pub fn parse(value: &str) -> Result<Self, Invalid> {
-        let rest = decode(value, "r1:")?;
-        let (rank, id) = rest.split_once(':').ok_or_else(not_a_cursor)?;
-        Ok(Self {
-            rank: rank.parse().map_err(|_| not_a_cursor())?,
-            id: id.parse().map_err(|_| not_a_cursor())?,
-        })
-    }
-}
-
-fn not_a_cursor() -> Invalid {
-    Invalid::new("not a cursor returned by this list")
-}
-
-/// The text of an opaque cursor after its version prefix (cursors are versioned so their format
-/// can change without old ones being misread).
-fn decode(value: &str, prefix: &str) -> Result<String, Invalid> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(value.trim())
-        .map_err(|_| not_a_cursor())?;
-    let text = String::from_utf8(bytes).map_err(|_| not_a_cursor())?;
-    text.strip_prefix(prefix)
-        .map(str::to_owned)
-        .ok_or_else(not_a_cursor)
 }

@@ -101,13 +101,16 @@ fn add_idempotency_key(op: &mut Operation) {
         ))
         .build();
     op.parameters.get_or_insert_with(Vec::new).push(key);
-    op.responses.responses.entry("409".to_owned()).or_insert_with(|| {
-        RefOr::T(error_response(
+    op.responses
+        .responses
+        .entry("409".to_owned())
+        .or_insert_with(|| {
+            RefOr::T(error_response(
             "A request with this `Idempotency-Key` is still running (retry after `Retry-After`), \
              or the request conflicts with the current state",
             true,
         ))
-    });
+        });
 }
 
 fn error_response(description: &str, retry_after: bool) -> Response {

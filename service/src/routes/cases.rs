@@ -183,7 +183,7 @@ async fn case_view(state: &AppState, case: CaseRecord) -> Result<CaseView, ApiEr
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CaseListQuery {
-    #[param(min_length = 1, max_length = 200, pattern = "^[A-Za-z0-9_-]+$")]
+    #[param(pattern = r"^r1\.-?[0-9]{1,18}\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]

@@ -67,6 +67,7 @@ pub async fn list_notices(
 #[into_params(parameter_in = Query)]
 pub struct FeedQuery {
     /// The `next_cursor` of the previous page (the last event id seen); absent for the start.
+    #[validate(length(min = 1, max = 19))]
     #[param(min_length = 1, max_length = 19, pattern = "^[0-9]+$")]
     pub after: Option<String>,
     #[validate(range(min = 1))]
@@ -90,14 +91,16 @@ pub struct FeedEvent {
 /// The event feed for other systems (regulators' and admins' tokens): colour changes and cases
 /// opened and closed, in order, with no gaps. `next_cursor` is always the position to resume from
 /// (the last id seen), so a follower polls `?after=NEXT_CURSOR` forever. A position past the end of
-/// the feed was never given out (a follower would then skip every new event): it is 422.
+/// the feed was never given out (a follower would then skip every new event): it is 409, since it
+/// conflicts with the feed as it is now (after a restore, say), not with the request's form.
 #[utoipa::path(
     tag = "enforcement",
     params(FeedQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of events", body = Paged<FeedEvent>),
-        (status = 422, description = "Invalid position, or a position past the end of the feed", body = ErrorEnvelope),
+        (status = 409, description = "A position past the end of the feed: resume from the end it names", body = ErrorEnvelope),
+        (status = 422, description = "Not a position: `after` is digits only", body = ErrorEnvelope),
         DistrictOnly,
     )
 )]
@@ -110,19 +113,23 @@ pub async fn event_feed(
 ) -> Result<HttpResponse, ApiError> {
     let after = match query.after.as_deref() {
         None => None,
-        Some(text) => Some(crate::domain::page::Cursor::after(
-            text.trim()
-                .parse::<i64>()
-                .map_err(|_| ApiError::field("after", "after is the id of the last event seen"))?,
-        )),
+        Some(text) => {
+            let not_a_position =
+                || ApiError::field("after", "after is the id of the last event seen (digits)");
+            if !text.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(not_a_position());
+            }
+            Some(crate::domain::page::Cursor::after(
+                text.parse::<i64>().map_err(|_| not_a_position())?,
+            ))
+        }
     };
     if let Some(after) = after {
         let end = state.store.feed_end().await?;
-        if after.last_id() < 0 || after.last_id() > end {
-            return Err(ApiError::field(
-                "after",
-                format!("the feed ends at {end}: after is the id of the last event seen"),
-            ));
+        if after.last_id() > end {
+            return Err(ApiError::Conflict(format!(
+                "the feed ends at {end}: after is the id of the last event seen; resume from {end}"
+            )));
         }
     }
     let limit = Limit::parse(query.limit).map_err(|e| ApiError::field("limit", e.0))?;

@@ -30,7 +30,7 @@ fn valid_evidence(v: &[EvidenceRef]) -> Result<(), ValidationError> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct HazardListQuery {
-    #[param(min_length = 1, max_length = 200, pattern = "^[A-Za-z0-9_-]+$")]
+    #[param(pattern = r"^v1\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
@@ -79,7 +79,7 @@ pub struct HazardQueueQuery {
     #[param(value_type = Option<HazardListStatus>)]
     pub status: Option<Choice<HazardListStatus>>,
     /// The `next_cursor` of the previous page (keep the same filters).
-    #[param(min_length = 1, max_length = 200, pattern = "^[A-Za-z0-9_-]+$")]
+    #[param(pattern = r"^r1\.-?[0-9]{1,18}\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]

@@ -117,7 +117,7 @@ impl<T: ToSchema> Paged<T> {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// The `next_cursor` of the previous page.
-    #[param(min_length = 1, max_length = 200, pattern = "^[A-Za-z0-9_-]+$")]
+    #[param(pattern = r"^v1\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     /// Items per page: 50 by default, at most 200.
     #[validate(range(min = 1))]

@@ -94,7 +94,7 @@ pub struct PublicSearchQuery {
     #[param(min_length = 1, max_length = 100)]
     pub q: Option<String>,
     /// `next_cursor` of the previous page.
-    #[param(min_length = 1, max_length = 200, pattern = "^[A-Za-z0-9_-]+$")]
+    #[param(pattern = r"^v1\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     /// Page size, default 50; larger values are capped at 200.
     #[validate(range(min = 1))]

@@ -123,7 +123,7 @@ impl From<ReviewRecord> for ReviewView {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ReviewListQuery {
-    #[param(min_length = 1, max_length = 200, pattern = "^[A-Za-z0-9_-]+$")]
+    #[param(pattern = r"^v1\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]

@@ -279,7 +279,7 @@ pub struct ShopListQuery {
     #[param(value_type = Option<ShopOrder>)]
     pub order: Option<Choice<ShopOrder>>,
     /// `next_cursor` of the previous page.
-    #[param(min_length = 1, max_length = 200, pattern = "^[A-Za-z0-9_-]+$")]
+    #[param(pattern = r"^r1\.-?[0-9]{1,18}\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     /// Page size, default 50; larger values are capped at 200.
     #[param(minimum = 1)]

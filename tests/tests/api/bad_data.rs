@@ -326,13 +326,14 @@ async fn an_event_feed_position_past_the_end_is_refused(app: TestApp) {
     let empty = app.get("/v1/events?after=0", Some(&regulator)).await;
     assert_eq!(empty.status, StatusCode::OK, "{}", empty.text);
     let past = app.get("/v1/events?after=5", Some(&regulator)).await;
-    assert_eq!(
-        past.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
+    assert_eq!(past.status, StatusCode::CONFLICT, "{}", past.text);
+    assert!(
+        past.body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("ends at 0")),
         "{}",
         past.text
     );
-    assert_eq!(past.error_fields(), vec!["after"]);
 
     // A shop turning red puts an event on the feed.
     let shop = app.create_shop(&admin, "红店", "G01").await;
@@ -358,16 +359,29 @@ async fn an_event_feed_position_past_the_end_is_refused(app: TestApp) {
     assert_eq!(at_end.status, StatusCode::OK, "{}", at_end.text);
     assert_eq!(at_end.body["items"], json!([]));
     assert_eq!(at_end.body["next_cursor"], end);
-    for beyond in [end_id + 1, end_id + 1000, -1] {
+    for beyond in [end_id + 1, end_id + 1000] {
         let refused = app
             .get(&format!("/v1/events?after={beyond}"), Some(&regulator))
             .await;
         assert_eq!(
             refused.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::CONFLICT,
             "{beyond}: {}",
             refused.text
         );
+    }
+    // Not a position at all: the form is wrong, whatever the feed holds.
+    for malformed in ["-1", "+1", "%201", "00000000000000000001"] {
+        let refused = app
+            .get(&format!("/v1/events?after={malformed}"), Some(&regulator))
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{malformed}: {}",
+            refused.text
+        );
+        assert_eq!(refused.error_fields(), vec!["after"], "{malformed}");
     }
 }
 

@@ -100,6 +100,28 @@ fn every_operation_documents_the_errors_it_can_answer() {
 }
 
 #[test]
+fn every_cursor_parameter_states_the_pattern_the_server_reads() {
+    // The attributes must spell the patterns as literals; this holds them to the parser's constants.
+    use shopcredit_service::domain::page::{CURSOR_PATTERN, RANK_CURSOR_PATTERN};
+    let doc: Value = serde_json::from_str(COMMITTED).unwrap();
+    let mut cursors = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for op in item.as_object().unwrap().values() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                if p["name"] == "cursor" {
+                    cursors += 1;
+                    let ranked = ["/v1/shops", "/v1/hazards", "/v1/enforcement/cases"]
+                        .contains(&path.as_str());
+                    let expected = if ranked { RANK_CURSOR_PATTERN } else { CURSOR_PATTERN };
+                    assert_eq!(p["schema"]["pattern"], expected, "{path}");
+                }
+            }
+        }
+    }
+    assert!(cursors >= 10, "{cursors}");
+}
+
+#[test]
 fn a_page_size_is_a_64_bit_integer_in_the_document() {
     // Declared int32 while 2147483648 was accepted; the server now reads any int64 and caps it.
     let doc: Value = serde_json::from_str(COMMITTED).unwrap();
