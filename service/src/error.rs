@@ -212,6 +212,25 @@ impl From<validator::ValidationErrors> for ApiError {
     }
 }
 
+/// Words for a rule that carries no message of its own, built from its bounds: a client should
+/// read "must be 1 to 100 characters", not the rule's code "length".
+fn default_message(e: &validator::ValidationError) -> String {
+    let bound = |name: &str| e.params.get(name).map(|v| v.to_string());
+    match (e.code.as_ref(), bound("min"), bound("max"), bound("equal")) {
+        ("length", _, _, Some(n)) => format!("must be exactly {n} characters"),
+        ("length", Some(min), Some(max), _) => format!("must be {min} to {max} characters"),
+        ("length", Some(min), None, _) => format!("must be at least {min} characters"),
+        ("length", None, Some(max), _) => format!("must be at most {max} characters"),
+        ("range", Some(min), Some(max), _) => format!("must be between {min} and {max}"),
+        ("range", Some(min), None, _) => format!("must be at least {min}"),
+        ("range", None, Some(max), _) => format!("must be at most {max}"),
+        ("email", ..) => "must be an email address".to_owned(),
+        ("url", ..) => "must be a URL".to_owned(),
+        ("regex", ..) => "has the wrong form".to_owned(),
+        (code, ..) => format!("is invalid ({code})"),
+    }
+}
+
 fn collect_validation_errors(
     prefix: &str,
     errors: &validator::ValidationErrors,
@@ -231,8 +250,7 @@ fn collect_validation_errors(
                     messages.push(
                         e.message
                             .as_ref()
-                            .map(|m| m.to_string())
-                            .unwrap_or_else(|| e.code.to_string()),
+                            .map_or_else(|| default_message(e), |m| m.to_string()),
                     );
                 }
             }
@@ -243,5 +261,34 @@ fn collect_validation_errors(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use validator::Validate;
+
+    #[derive(Validate)]
+    struct Sample {
+        #[validate(length(min = 1, max = 3))]
+        contact: String,
+        #[validate(range(min = 1))]
+        limit: i64,
+    }
+
+    #[test]
+    fn a_rule_without_a_message_is_worded_from_its_bounds() {
+        let errors = Sample {
+            contact: String::new(),
+            limit: 0,
+        }
+        .validate()
+        .expect_err("both fields are invalid");
+        let ApiError::Validation(fields) = ApiError::from(errors) else {
+            panic!("a validation error");
+        };
+        assert_eq!(fields["contact"], vec!["must be 1 to 3 characters"]);
+        assert_eq!(fields["limit"], vec!["must be at least 1"]);
     }
 }
