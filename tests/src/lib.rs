@@ -142,6 +142,12 @@ impl TestApp {
         Self::start(self.backend, self.database_url.clone(), None, clock, adjust).await
     }
 
+    /// Another instance on this app's database with a pool of one connection, so every request
+    /// reuses the same connection and its cache of prepared statements.
+    pub async fn single_connection(&self) -> TestApp {
+        self.replica(|s| s.db_max_connections = 1).await
+    }
+
     async fn start(
         backend: Backend,
         database_url: String,

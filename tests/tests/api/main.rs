@@ -12,6 +12,7 @@ mod jobs;
 mod openapi;
 mod overdue;
 mod pagination;
+mod parity;
 mod public;
 mod reviews;
 mod roles;
