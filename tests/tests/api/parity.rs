@@ -118,8 +118,100 @@ async fn optional_fields_left_out_then_given_are_stored_on_a_reused_connection(a
     .await;
 }
 
+/// Asserts a 422 in the envelope that names `field`.
+fn assert_refused(answer: &shopcredit_e2e::Answer, field: &str, what: &str) {
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{what}: {}",
+        answer.text
+    );
+    assert_eq!(answer.error_code(), Some("validation_failed"), "{what}");
+    assert_eq!(answer.error_fields(), vec![field.to_owned()], "{what}");
+}
+
+async fn a_nul_byte_in_free_text_from_residents_is_refused_on_both_databases(app: TestApp) {
+    let admin = app.admin().await;
+    let shop = app.create_shop(&admin, "空字符小馆", "G01").await;
+    let code = shop["code"].as_str().unwrap();
+    let reviews = format!("/v1/public/shops/{code}/reviews");
+    let tips = format!("/v1/public/shops/{code}/tips");
+    let cases = [
+        (&reviews, json!({"rating": 3, "text": "好\u{0}吃"}), "text"),
+        (
+            &tips,
+            json!({"hazard_type": "fire", "description": "A\u{0}B"}),
+            "description",
+        ),
+        (
+            &tips,
+            json!({"hazard_type": "fire", "description": "杂物", "contact": "\u{0}"}),
+            "contact",
+        ),
+    ];
+    for (path, body, field) in cases {
+        let answer = app.post_as_client(path, "10.30.0.1", &body).await;
+        assert_refused(&answer, field, &body.to_string());
+    }
+    let search = app.get("/v1/public/shops?q=%00", None).await;
+    assert_refused(&search, "q", "a search for NUL");
+    let search = app.get("/v1/public/shops?q=%E5%B0%8F%00", None).await;
+    assert_refused(&search, "q", "a search with NUL inside");
+
+    for path in ["/v1/public/tips/A%00B", "/v1/public/shops/AB%00CDEFG"] {
+        let answer = app.get(path, None).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::NOT_FOUND,
+            "{path}: {}",
+            answer.text
+        );
+        assert_eq!(answer.error_code(), Some("not_found"), "{path}");
+    }
+}
+
+async fn a_nul_byte_in_free_text_from_staff_is_refused_on_both_databases(app: TestApp) {
+    let admin = app.admin().await;
+    let shop = app.create_shop(&admin, "空字符登记", "G01").await;
+    let id = shop["id"].as_i64().unwrap();
+    let mut registration = shop_without_location("正常名字");
+    registration["name"] = json!("名字\u{0}");
+    let created = app.post("/v1/shops", Some(&admin), &registration).await;
+    assert_refused(&created, "name", "a shop name with NUL");
+    registration["name"] = json!("正常名字");
+    registration["address"] = json!("文三路\u{0}");
+    let created = app.post("/v1/shops", Some(&admin), &registration).await;
+    assert_refused(&created, "address", "an address with NUL");
+
+    let renamed = app
+        .patch(
+            &format!("/v1/shops/{id}"),
+            Some(&admin),
+            &json!({"name": "\u{0}"}),
+        )
+        .await;
+    assert_refused(&renamed, "name", "a PATCH with NUL");
+
+    let inspector = app.token(Role::Inspector, &[], &["G01"]).await;
+    let patrol = json!({"observed_at": app.now().to_rfc3339(), "kind": "grid_patrol", "findings": [
+        {"hazard_type": "fire", "severity": "minor", "description": "杂\u{0}物"}]});
+    let answer = app
+        .post(
+            &format!("/v1/shops/{id}/patrols"),
+            Some(&inspector),
+            &patrol,
+        )
+        .await;
+    assert_refused(&answer, "findings[0].description", "a finding with NUL");
+
+    let listed = app.get("/v1/shops?q=%00", Some(&admin)).await;
+    assert_refused(&listed, "q", "a shop list search for NUL");
+}
+
 on_both_backends!(
     a_shop_with_a_location_is_stored_on_a_reused_connection,
     a_location_can_be_cleared_and_set_again_on_a_reused_connection,
     optional_fields_left_out_then_given_are_stored_on_a_reused_connection,
+    a_nul_byte_in_free_text_from_residents_is_refused_on_both_databases,
+    a_nul_byte_in_free_text_from_staff_is_refused_on_both_databases,
 );
