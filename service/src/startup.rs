@@ -22,6 +22,7 @@ use crate::state::AppState;
 use crate::storage::{PoolSettings, Store};
 use crate::sweep;
 use crate::telemetry::{observe_requests, Metrics};
+use crate::throttle::BadTokenThrottle;
 
 /// Connects to the configured database and applies migrations.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
@@ -105,6 +106,7 @@ impl Application {
             policies: PolicyCache::new(policy),
             checklists: Checklists::builtin().map_err(|e| anyhow::anyhow!(e.0))?,
             abuse: AbuseRules::default(),
+            bad_tokens: BadTokenThrottle::new(clock.clone()),
             clock,
         });
         if state.settings.sweep_interval_secs > 0 {

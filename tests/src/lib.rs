@@ -449,6 +449,32 @@ impl TestApp {
         Self::answer(response).await
     }
 
+    /// Sends a GET as the client at `client_ip`, with `token` as its bearer token if given.
+    pub async fn get_as_client(&self, path: &str, client_ip: &str, token: Option<&str>) -> Answer {
+        let mut request = self
+            .client
+            .get(format!("{}{path}", self.base_url))
+            .header("x-forwarded-for", client_ip);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        Self::answer(request.send().await.expect("request sent")).await
+    }
+
+    /// The value of a Prometheus counter with exactly these labels (0 when it has not counted yet).
+    pub async fn counter(&self, name: &str, labels: &str) -> u64 {
+        let metrics = self.get("/metrics", None).await;
+        assert_eq!(metrics.status, StatusCode::OK, "{}", metrics.text);
+        let prefix = format!("{name}{{{labels}}} ");
+        metrics
+            .text
+            .lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .map_or(0, |v| {
+                v.trim().parse().expect("a counter is a whole number")
+            })
+    }
+
     /// Registers a shop in `grid` as `token` and answers its JSON; panics unless 201.
     pub async fn create_shop(&self, token: &str, name: &str, grid: &str) -> Value {
         let answer = self

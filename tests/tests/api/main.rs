@@ -2,6 +2,7 @@
 
 mod abuse_limits;
 mod bad_data;
+mod bad_tokens;
 mod concurrency;
 mod enforcement;
 mod errors;
