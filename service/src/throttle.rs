@@ -38,9 +38,11 @@ impl GovernorClock for AppClock {
 /// Bearer tokens that matched no live token, per client address: ten at once, then one a minute.
 ///
 /// Only refusals are throttled: a valid token from the same address (an office behind one NAT)
-/// keeps working. Tokens are 32 random bytes, so guessing is not the threat; the throttle stops a
-/// misconfigured or hostile client from costing a token lookup per request, and the refusals are
-/// counted (`auth_failures_total`) so they can be seen.
+/// keeps working. Tokens are 32 random bytes, so guessing is not the threat; the 429 with
+/// `Retry-After` tells a misconfigured client to back off, and the refusals are counted
+/// (`auth_failures_total`) so a hostile one can be seen. Each bad token is still looked up (one
+/// indexed read): governor has no check that does not spend a cell, so the throttle cannot be
+/// asked before the lookup without throttling valid tokens too.
 pub struct BadTokenThrottle {
     limiter: RateLimiter<String, DashMapStateStore<String>, AppClock, NoOpMiddleware<Duration>>,
     clock: AppClock,
