@@ -12,6 +12,7 @@ use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::client::client_address;
 use crate::domain::role::{Role, Visibility};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -85,20 +86,36 @@ impl FromRequest for Principal {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let secret = bearer_token(req);
+        let address = state
+            .as_ref()
+            .map(|s| client_address(req, &s.settings.trusted_proxies));
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::invariant("application state missing"))?;
             let secret = secret.ok_or(ApiError::Unauthenticated)?;
-            let record = state
-                .store
-                .token_by_hash(&hash_token(&secret))
-                .await?
-                .ok_or(ApiError::Unauthenticated)?;
+            let Some(record) = state.store.token_by_hash(&hash_token(&secret)).await? else {
+                return Err(refuse_bad_token(&state, address.as_deref().unwrap_or("")));
+            };
             Ok(Principal {
                 token_id: record.id,
                 role: record.role,
                 label: record.label,
             })
         })
+    }
+}
+
+/// A token that matched no live token: 401, or 429 once its address has sent too many (counted
+/// either way).
+fn refuse_bad_token(state: &AppState, address: &str) -> ApiError {
+    match state.bad_tokens.record(address) {
+        Ok(()) => {
+            state.metrics.auth_failure("rejected");
+            ApiError::Unauthenticated
+        }
+        Err(retry_after_secs) => {
+            state.metrics.auth_failure("throttled");
+            ApiError::RateLimited { retry_after_secs }
+        }
     }
 }
 

@@ -4,9 +4,11 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::dev::Payload;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpRequest, ResponseError};
 use serde::de::DeserializeOwned;
 use validator::Validate;
 
@@ -25,6 +27,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
         let raw = web::Json::<serde_json::Value>::from_request(req, payload);
         Box::pin(async move {
             let value = raw.await.map_err(json_error_from_actix)?.into_inner();
+            refuse_nul("", &value)?;
             let parsed: T = serde_path_to_error::deserialize(value).map_err(data_error)?;
             parsed.validate()?;
             Ok(ValidJson(parsed))
@@ -43,6 +46,12 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidQuery<T> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let parse = || -> Result<T, ApiError> {
             let pairs = form_urlencoded_pairs(req.query_string());
+            if let Some((name, _)) = pairs
+                .clone()
+                .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+            {
+                return Err(ApiError::field(name, NUL_MESSAGE));
+            }
             let de = serde_urlencoded::Deserializer::new(pairs);
             let parsed: T = serde_path_to_error::deserialize(de).map_err(data_error)?;
             parsed.validate()?;
@@ -50,6 +59,63 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidQuery<T> {
         };
         std::future::ready(parse().map(ValidQuery))
     }
+}
+
+/// Why text with U+0000 is refused. PostgreSQL cannot store it in a text column (the request
+/// failed with 500 there), and SQLite cuts C strings at it (a search for it matched every shop):
+/// no field means anything with it, so every body and query string is checked here, once, and the
+/// two databases answer the same.
+pub const NUL_MESSAGE: &str = "must not contain the NUL character (U+0000)";
+
+/// 422 naming the first string (or key) in a JSON document that contains U+0000, with the field
+/// path serde would report (`findings[0].description`), under `prefix` if one is given.
+pub fn refuse_nul(prefix: &str, value: &serde_json::Value) -> Result<(), ApiError> {
+    let Some(path) = nul_path(value) else {
+        return Ok(());
+    };
+    let path = path.strip_prefix('.').unwrap_or(&path);
+    let field = match (prefix, path) {
+        ("", "") => "body".to_owned(),
+        ("", path) => path.to_owned(),
+        (prefix, "") => prefix.to_owned(),
+        (prefix, path) => format!("{prefix}.{path}"),
+    };
+    Err(ApiError::field(field, NUL_MESSAGE))
+}
+
+/// Where U+0000 first occurs below `value`: `""` for the value itself, else `.name` and `[i]` steps.
+fn nul_path(value: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.contains('\0').then(String::new),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_path(item).map(|rest| format!("[{i}]{rest}"))),
+        Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                Some(format!(".{}", key.escape_default()))
+            } else {
+                nul_path(item).map(|rest| format!(".{key}{rest}"))
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// Middleware: a request whose path has U+0000 in it (`%00`) names nothing that exists, so it is
+/// 404 before any route looks it up (a tip receipt with it reached PostgreSQL and failed with 500).
+pub async fn refuse_nul_in_path(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if req.path().contains("%00") {
+        let response = ApiError::NotFound("resource").error_response();
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 fn form_urlencoded_pairs(query: &str) -> form_urlencoded::Parse<'_> {
@@ -136,4 +202,41 @@ pub fn path_config() -> web::PathConfig {
 /// Body size limit for non-JSON payloads, with the envelope.
 pub fn payload_config(limit: usize) -> web::PayloadConfig {
     web::PayloadConfig::new(limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn refused_field(prefix: &str, value: serde_json::Value) -> Option<String> {
+        match refuse_nul(prefix, &value) {
+            Err(ApiError::Validation(fields)) => fields.keys().next().cloned(),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_nul_is_reported_at_the_path_serde_would_name() {
+        let finding = json!({"findings": [{"description": "ok"}, {"description": "a\u{0}"}]});
+        assert_eq!(
+            refused_field("", finding).as_deref(),
+            Some("findings[1].description")
+        );
+        assert_eq!(refused_field("", json!("\u{0}")).as_deref(), Some("body"));
+        assert_eq!(
+            refused_field("policy", json!({"version": "v\u{0}"})).as_deref(),
+            Some("policy.version")
+        );
+        assert_eq!(
+            refused_field("", json!({"a\u{0}": 1})).as_deref(),
+            Some("a\\u{0}")
+        );
+    }
+
+    #[test]
+    fn text_without_nul_passes() {
+        assert!(refuse_nul("", &json!({"text": "好吃 \\0 \u{1}", "n": [1, null, true]})).is_ok());
+    }
 }

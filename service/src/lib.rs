@@ -4,6 +4,7 @@
 pub mod assessor;
 pub mod auth;
 pub mod cli;
+pub mod client;
 pub mod clock;
 pub mod config;
 pub mod domain;
@@ -18,3 +19,4 @@ pub mod state;
 pub mod storage;
 pub mod sweep;
 pub mod telemetry;
+pub mod throttle;

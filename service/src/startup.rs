@@ -22,6 +22,7 @@ use crate::state::AppState;
 use crate::storage::{PoolSettings, Store};
 use crate::sweep;
 use crate::telemetry::{observe_requests, Metrics};
+use crate::throttle::BadTokenThrottle;
 
 /// Connects to the configured database and applies migrations.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
@@ -105,6 +106,7 @@ impl Application {
             policies: PolicyCache::new(policy),
             checklists: Checklists::builtin().map_err(|e| anyhow::anyhow!(e.0))?,
             abuse: AbuseRules::default(),
+            bad_tokens: BadTokenThrottle::new(clock.clone()),
             clock,
         });
         if state.settings.sweep_interval_secs > 0 {
@@ -133,6 +135,7 @@ impl Application {
                 .route("/docs", web::get().to(redirect_to_docs))
                 .default_service(web::to(routes::fallback::not_matched))
                 .wrap(from_fn(crate::idempotency::idempotent_posts))
+                .wrap(from_fn(extract::refuse_nul_in_path))
                 .wrap(from_fn(observe_requests))
         })
         .listen(listener)?

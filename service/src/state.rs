@@ -12,6 +12,7 @@ use crate::domain::checklist::Checklists;
 use crate::domain::review::AbuseRules;
 use crate::storage::Store;
 use crate::telemetry::Metrics;
+use crate::throttle::BadTokenThrottle;
 
 /// The application's shared state.
 pub struct AppState {
@@ -22,6 +23,8 @@ pub struct AppState {
     pub policies: PolicyCache,
     pub checklists: Checklists,
     pub abuse: AbuseRules,
+    /// Bad bearer tokens per client address, in this replica's memory.
+    pub bad_tokens: BadTokenThrottle,
     pub clock: SharedClock,
 }
 

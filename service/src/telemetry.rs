@@ -33,6 +33,7 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     sweep_failures: IntCounterVec,
+    auth_failures: IntCounterVec,
 }
 
 impl Metrics {
@@ -63,20 +64,34 @@ impl Metrics {
             ),
             &["stage"],
         )?;
+        let auth_failures = IntCounterVec::new(
+            Opts::new(
+                "auth_failures_total",
+                "Bearer tokens that matched no live token, by outcome: rejected (401) or throttled (429)",
+            ),
+            &["outcome"],
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(sweep_failures.clone()))?;
+        registry.register(Box::new(auth_failures.clone()))?;
         Ok(Self {
             registry,
             requests,
             latency,
             sweep_failures,
+            auth_failures,
         })
     }
 
     /// Counts one item the sweep skipped at `stage` (rescore, escalate, open_case, close_case).
     pub fn sweep_failure(&self, stage: &str) {
         self.sweep_failures.with_label_values(&[stage]).inc();
+    }
+
+    /// Counts one bad bearer token, `rejected` (401) or `throttled` (429).
+    pub fn auth_failure(&self, outcome: &str) {
+        self.auth_failures.with_label_values(&[outcome]).inc();
     }
 
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {

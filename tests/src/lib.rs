@@ -142,6 +142,12 @@ impl TestApp {
         Self::start(self.backend, self.database_url.clone(), None, clock, adjust).await
     }
 
+    /// Another instance on this app's database with a pool of one connection, so every request
+    /// reuses the same connection and its cache of prepared statements.
+    pub async fn single_connection(&self) -> TestApp {
+        self.replica(|s| s.db_max_connections = 1).await
+    }
+
     async fn start(
         backend: Backend,
         database_url: String,
@@ -441,6 +447,32 @@ impl TestApp {
             .await
             .expect("request sent");
         Self::answer(response).await
+    }
+
+    /// Sends a GET as the client at `client_ip`, with `token` as its bearer token if given.
+    pub async fn get_as_client(&self, path: &str, client_ip: &str, token: Option<&str>) -> Answer {
+        let mut request = self
+            .client
+            .get(format!("{}{path}", self.base_url))
+            .header("x-forwarded-for", client_ip);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        Self::answer(request.send().await.expect("request sent")).await
+    }
+
+    /// The value of a Prometheus counter with exactly these labels (0 when it has not counted yet).
+    pub async fn counter(&self, name: &str, labels: &str) -> u64 {
+        let metrics = self.get("/metrics", None).await;
+        assert_eq!(metrics.status, StatusCode::OK, "{}", metrics.text);
+        let prefix = format!("{name}{{{labels}}} ");
+        metrics
+            .text
+            .lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .map_or(0, |v| {
+                v.trim().parse().expect("a counter is a whole number")
+            })
     }
 
     /// Registers a shop in `grid` as `token` and answers its JSON; panics unless 201.

@@ -62,6 +62,9 @@ pub struct AbuseRules {
     pub per_shop_window_ms: i64,
     /// Tip-offs one client may send per hour.
     pub tips_per_client_hour: i64,
+    /// Tip-offs one shop may receive per hour from everyone: enough for a street that sees the same
+    /// fire, few enough that a crowd of addresses cannot bury inspectors in one shop's leads.
+    pub tips_per_shop_hour: i64,
     /// The same text on the same shop within this window is a duplicate.
     pub duplicate_window_ms: i64,
     /// Window in which a burst is counted.
@@ -80,6 +83,7 @@ impl Default for AbuseRules {
             reviews_per_client_hour: 10,
             per_shop_window_ms: DAY_MS,
             tips_per_client_hour: 10,
+            tips_per_shop_hour: 20,
             duplicate_window_ms: 30 * DAY_MS,
             burst_window_ms: HOUR_MS,
             burst_min: 10,

@@ -1,8 +1,6 @@
 //! Small helpers every evidence route shares: finding what the caller may see, who the actor is,
 //! where an anonymous client comes from, and turning storage refusals into API errors.
 
-use std::net::IpAddr;
-
 use std::future::Future;
 use std::pin::Pin;
 
@@ -10,6 +8,7 @@ use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 
 use crate::auth::Principal;
+pub use crate::client::client_address;
 use crate::domain::role::Role;
 use crate::domain::shop::Category;
 use crate::error::ApiError;
@@ -130,31 +129,6 @@ pub const FIELD_STAFF: &[Role] = &[Role::Inspector, Role::Regulator, Role::Admin
 /// A shop's category as stored.
 pub fn category_of(shop: &ShopRecord) -> Result<Category, ApiError> {
     Ok(shop.category)
-}
-
-/// The client's address: the peer, or — only when the peer is a configured proxy — the nearest
-/// address in `X-Forwarded-For` that is not itself a trusted proxy.
-pub fn client_address(req: &HttpRequest, trusted_proxies: &[String]) -> String {
-    let peer = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    if !trusted_proxies.iter().any(|p| p == &peer) {
-        return peer;
-    }
-    let forwarded = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    forwarded
-        .split(',')
-        .rev()
-        .map(str::trim)
-        .filter(|a| a.parse::<IpAddr>().is_ok())
-        .find(|a| !trusted_proxies.iter().any(|p| p == a))
-        .map(str::to_owned)
-        .unwrap_or(peer)
 }
 
 impl From<TransitionError> for ApiError {

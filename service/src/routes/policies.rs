@@ -19,7 +19,7 @@ use crate::domain::job::JobKind;
 use crate::domain::page::Limit;
 use crate::domain::policy::PolicyVersion;
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::extract::{json_error_from_actix, ValidQuery};
+use crate::extract::{json_error_from_actix, refuse_nul, ValidQuery};
 use crate::jobs::{run_soon, PolicyParams};
 use crate::state::AppState;
 use crate::storage::policies::{PolicyRecord, PolicyStoreError};
@@ -197,6 +197,7 @@ pub async fn create_policy(
     body: Result<web::Json<serde_json::Value>, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
     let value = body.map_err(json_error_from_actix)?.into_inner();
+    refuse_nul("policy", &value)?;
     let policy: Policy = serde_path_to_error::deserialize(value)
         .map_err(|e| ApiError::field(format!("policy.{}", e.path()), e.inner().to_string()))?;
     PolicyVersion::parse(&policy.version).map_err(|e| ApiError::field("policy.version", e.0))?;

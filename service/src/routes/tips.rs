@@ -50,7 +50,7 @@ pub struct TipReceipt {
     pub status: TipStatus,
 }
 
-/// Report a problem at a shop (anyone; ten tip-offs an hour per client).
+/// Report a problem at a shop (anyone; ten tip-offs an hour per client, twenty an hour per shop).
 #[utoipa::path(
     tag = "public",
     params(("code" = String, Path, description = "The door code")),
@@ -59,7 +59,7 @@ pub struct TipReceipt {
         (status = 201, description = "Received", body = TipReceipt),
         (status = 404, description = "No open shop has this code", body = ErrorEnvelope),
         (status = 422, description = "Invalid fields", body = ErrorEnvelope),
-        (status = 429, description = "Too many tip-offs from this client", body = ErrorEnvelope),
+        (status = 429, description = "Too many tip-offs from this client or for this shop", body = ErrorEnvelope),
     )
 )]
 #[post("/v1/public/shops/{code}/tips")]
@@ -81,12 +81,9 @@ pub async fn post_tip(
     };
     let record = state
         .store
-        .record_tip(
-            &tip,
-            state.abuse.tips_per_client_hour,
-            state.now_ms(),
-            || random_code(&mut rand::thread_rng(), RECEIPT_LEN),
-        )
+        .record_tip(&tip, &state.abuse, state.now_ms(), || {
+            random_code(&mut rand::thread_rng(), RECEIPT_LEN)
+        })
         .await?;
     Ok(HttpResponse::Created().json(TipReceipt {
         receipt: record.receipt,

@@ -1,5 +1,5 @@
 //! Residents' reviews: rate limits, duplicate suppression and burst holds, decided and written in one
-//! write transaction so concurrent reviews see each other.
+//! write transaction, under locks on the client and the shop, so concurrent reviews see each other.
 
 use serde_json::json;
 use sqlx::FromRow;
@@ -7,7 +7,7 @@ use sqlx::FromRow;
 use super::events::{self, Actor, Subject};
 use super::scores::mark_for_rescore;
 use super::sql::{Arg, Statement};
-use super::Store;
+use super::{LockKey, Store};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::review::{AbuseRules, HoldReason, ReviewDecision, ReviewStatus};
 use crate::domain::vocabulary::IntFlag;
@@ -65,7 +65,13 @@ impl Store {
         rules: &AbuseRules,
         now: i64,
     ) -> Result<ReviewRecord, LimitError> {
-        let mut tx = self.begin_write().await?;
+        // Per client for its limits, per shop for duplicates and bursts.
+        let mut tx = self
+            .begin_write_locked(&[
+                LockKey::new("reviews.client", review.client_key),
+                LockKey::new("reviews.shop", &review.shop_id.to_string()),
+            ])
+            .await?;
         let hour_ago = now - 3_600_000;
         let (recent, oldest): (i64, Option<i64>) = sqlx::query_as(
             "SELECT COUNT(*), MIN(created_at) FROM reviews WHERE client_key = $1 AND created_at > $2",

@@ -6,7 +6,8 @@ use sqlx::{Any, AnyPool};
 
 use crate::domain::page::{Page, PageRequest, RankCursor};
 
-/// A value bound to a placeholder.
+/// A value bound to a placeholder. Nullable values go through here (`NullFloat`, `NullText`), not
+/// through a bare `.bind(Option<f64>)`: see [`Statement::query_as`] for why.
 #[derive(Debug, Clone)]
 pub enum Arg {
     Int(i64),
@@ -103,11 +104,23 @@ impl Statement {
         Ok((rows, next))
     }
 
+    /// The statement as a query. One that binds a NULL is not kept in the connection's cache of
+    /// prepared statements: PostgreSQL fixes each parameter's type when a statement is prepared,
+    /// from the values of its first execution, and sqlx 0.8's `Any` driver sends a NULL `f64` as
+    /// a NULL `float4` (sqlx issue #4284). A cached statement first run without a location then
+    /// refuses every location ("incorrect binary data format in bind parameter"). An unnamed
+    /// statement is prepared for this execution only, so a NULL never decides the type that later
+    /// values are sent with. (A `CAST` in the SQL would not help: sqlx names the parameter types
+    /// itself when it prepares, so the parameter stays `float4` whatever the SQL casts it to.)
     pub(crate) fn query_as<T>(&self) -> sqlx::query::QueryAs<'_, Any, T, AnyArguments<'_>>
     where
         T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
     {
-        let mut q = sqlx::query_as::<_, T>(&self.sql);
+        let binds_null = self
+            .args
+            .iter()
+            .any(|a| matches!(a, Arg::NullFloat | Arg::NullText));
+        let mut q = sqlx::query_as::<_, T>(&self.sql).persistent(!binds_null);
         for arg in &self.args {
             q = match arg {
                 Arg::Int(v) => q.bind(*v),

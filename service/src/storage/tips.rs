@@ -9,10 +9,10 @@ use super::hazards::{open_hazard, HazardRecord};
 use super::reviews::LimitError;
 use super::shops::restrict;
 use super::sql::{Arg, Statement};
-use super::{is_unique_violation, status_of, Store};
+use super::{is_unique_violation, status_of, LockKey, Store};
 use crate::domain::hazard::{HazardType, NewHazard};
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::review::TipStatus;
+use crate::domain::review::{AbuseRules, TipStatus};
 use crate::domain::role::Visibility;
 
 /// A tip-off as stored.
@@ -59,28 +59,35 @@ pub enum TipError {
 }
 
 impl Store {
-    /// Records a tip-off with a fresh receipt, within the client's hourly limit.
+    /// Records a tip-off with a fresh receipt, within the client's and the shop's hourly limits.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_tip(
         &self,
         tip: &NewTip<'_>,
-        per_client_hour: i64,
+        rules: &AbuseRules,
         now: i64,
         mut next_receipt: impl FnMut() -> String,
     ) -> Result<TipRecord, LimitError> {
+        let locks = [
+            LockKey::new("tips.client", tip.client_key),
+            LockKey::new("tips.shop", &tip.shop_id.to_string()),
+        ];
         for _ in 0..8 {
-            let mut tx = self.begin_write().await?;
-            let (recent, oldest): (i64, Option<i64>) = sqlx::query_as(
-                "SELECT COUNT(*), MIN(created_at) FROM tips WHERE client_key = $1 AND created_at > $2",
-            )
-            .bind(tip.client_key)
-            .bind(now - 3_600_000)
-            .fetch_one(&mut *tx)
-            .await?;
-            if recent >= per_client_hour {
-                return Err(LimitError::RateLimited {
-                    retry_after_ms: oldest.unwrap_or(now) + 3_600_000 - now,
-                });
+            let mut tx = self.begin_write_locked(&locks).await?;
+            let limits = [
+                (
+                    "client_key",
+                    Arg::Text(tip.client_key.to_owned()),
+                    rules.tips_per_client_hour,
+                ),
+                ("shop_id", Arg::Int(tip.shop_id), rules.tips_per_shop_hour),
+            ];
+            for (column, value, limit) in limits {
+                if let Some(retry_after_ms) =
+                    hour_limit_reached(&mut tx, column, value, limit, now).await?
+                {
+                    return Err(LimitError::RateLimited { retry_after_ms });
+                }
             }
             let inserted = sqlx::query_as::<_, TipRecord>(&format!(
                 "INSERT INTO tips (receipt, shop_id, hazard_type, description, contact, client_key, status, created_at) \
@@ -215,6 +222,26 @@ impl Store {
         tx.commit().await?;
         Ok(tip)
     }
+}
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// `Some(ms until a slot frees)` when `limit` tips with `column = value` came in the last hour.
+async fn hour_limit_reached(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    column: &str,
+    value: Arg,
+    limit: i64,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut st = Statement::new("SELECT COUNT(*), MIN(created_at) FROM tips WHERE ");
+    st.push(column)
+        .push(" = ")
+        .bind(value)
+        .push(" AND created_at > ")
+        .bind(Arg::Int(now - HOUR_MS));
+    let (recent, oldest): (i64, Option<i64>) = st.query_as().fetch_one(&mut **tx).await?;
+    Ok((recent >= limit).then(|| oldest.unwrap_or(now) + HOUR_MS - now))
 }
 
 /// Moves a pending tip to `status`, or says why it cannot.

@@ -1,6 +1,8 @@
 //! End-to-end API tests; every test runs on SQLite and on PostgreSQL, each on a fresh database.
 
+mod abuse_limits;
 mod bad_data;
+mod bad_tokens;
 mod concurrency;
 mod enforcement;
 mod errors;
@@ -13,6 +15,7 @@ mod jobs;
 mod openapi;
 mod overdue;
 mod pagination;
+mod parity;
 mod public;
 mod reviews;
 mod roles;
