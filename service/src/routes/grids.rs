@@ -3,16 +3,17 @@
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
 use super::responses::{Authenticated, DistrictOnly};
 use super::{rfc3339, Paged};
 use crate::auth::{Authorized, DistrictStaff, Principal};
 use crate::domain::check;
+use crate::domain::page::Limit;
 use crate::domain::shop::{GridCode, GridName};
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::extract::ValidJson;
+use crate::extract::{ValidJson, ValidQuery};
 use crate::state::AppState;
 use crate::storage::grids::{GridError, GridRecord};
 
@@ -96,10 +97,37 @@ pub async fn create_grid(
         .json(GridView::from(grid)))
 }
 
-/// Every registered grid, in code order, on one page (a district has a few dozen grids, so
-/// `next_cursor` is always `null`).
+/// Paging of the grid list: grids are keyed by their code, so the cursor is the last code seen.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct GridListQuery {
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = r"^g1\.[A-Za-z0-9][A-Za-z0-9-]{0,15}$")]
+    pub cursor: Option<String>,
+    /// Items per page: 50 by default, at most 200.
+    #[validate(range(min = 1))]
+    #[param(minimum = 1)]
+    pub limit: Option<i64>,
+}
+
+/// The cursor after `code`.
+fn grid_cursor(code: &str) -> String {
+    format!("g1.{code}")
+}
+
+fn parse_grid_cursor(cursor: &str) -> Result<GridCode, ApiError> {
+    cursor
+        .strip_prefix("g1.")
+        .filter(|code| code.trim() == *code)
+        .and_then(|code| GridCode::parse(code).ok())
+        .ok_or_else(|| ApiError::field("cursor", "not a cursor returned by this list"))
+}
+
+/// The registered grids, in code order.
 #[utoipa::path(
     tag = "shops",
+    params(GridListQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The grids", body = Paged<GridView>),
@@ -111,10 +139,19 @@ pub async fn create_grid(
 pub async fn list_grids(
     state: web::Data<AppState>,
     _who: Principal,
+    ValidQuery(query): ValidQuery<GridListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let grids = state.store.grids().await?;
+    let after = query.cursor.as_deref().map(parse_grid_cursor).transpose()?;
+    let limit = Limit::parse(query.limit).map_err(|e| ApiError::field("limit", e.0))?;
+    let mut grids = state
+        .store
+        .grids(after.as_ref(), limit.get().saturating_add(1))
+        .await?;
+    let more = grids.len() > limit.get() as usize;
+    grids.truncate(limit.get() as usize);
+    let next_cursor = grids.last().filter(|_| more).map(|g| grid_cursor(&g.code));
     Ok(HttpResponse::Ok().json(Paged {
         items: grids.into_iter().map(GridView::from).collect::<Vec<_>>(),
-        next_cursor: None,
+        next_cursor,
     }))
 }

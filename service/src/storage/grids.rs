@@ -60,11 +60,19 @@ impl Store {
         }
     }
 
-    /// Every grid, in code order (a district has a few dozen).
+    /// Up to `limit` grids in code order, after `after` when given.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn grids(&self) -> Result<Vec<GridRecord>, sqlx::Error> {
-        sqlx::query_as("SELECT code, name, created_at FROM grids ORDER BY code")
-            .fetch_all(self.pool())
-            .await
+    pub async fn grids(
+        &self,
+        after: Option<&GridCode>,
+        limit: u32,
+    ) -> Result<Vec<GridRecord>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT code, name, created_at FROM grids WHERE code > $1 ORDER BY code LIMIT $2",
+        )
+        .bind(after.map_or("", GridCode::as_str))
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await
     }
 }

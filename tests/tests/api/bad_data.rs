@@ -63,6 +63,32 @@ async fn grids_are_registered_by_regulators_and_admins_and_listed(app: TestApp) 
     assert!(!codes.contains(&"G11"));
     // The new grid takes shops at once.
     app.create_shop(&admin, "新网格小店", "G10").await;
+
+    // The list is paged like every other: ten grids (G01..G09 and G10), three at a time.
+    let mut seen = Vec::new();
+    let mut path = "/v1/grids?limit=3".to_owned();
+    loop {
+        let page = app.get(&path, Some(&inspector)).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        let items = page.body["items"].as_array().unwrap();
+        assert!(items.len() <= 3);
+        seen.extend(items.iter().map(|g| g["code"].as_str().unwrap().to_owned()));
+        match page.body["next_cursor"].as_str() {
+            Some(c) => path = format!("/v1/grids?limit=3&cursor={c}"),
+            None => break,
+        }
+    }
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(seen, sorted, "in code order, each once");
+    assert_eq!(seen.len(), 10, "{seen:?}");
+    for bad in ["G01", "g1.", "g1.G 1", "v1.1"] {
+        let refused = app
+            .get(&format!("/v1/grids?cursor={bad}"), Some(&inspector))
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
 }
 
 async fn shops_and_tokens_must_name_a_registered_grid(app: TestApp) {

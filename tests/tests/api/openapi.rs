@@ -112,7 +112,13 @@ fn every_cursor_parameter_states_the_pattern_the_server_reads() {
                     cursors += 1;
                     let ranked = ["/v1/shops", "/v1/hazards", "/v1/enforcement/cases"]
                         .contains(&path.as_str());
-                    let expected = if ranked { RANK_CURSOR_PATTERN } else { CURSOR_PATTERN };
+                    let expected = if path == "/v1/grids" {
+                        r"^g1\.[A-Za-z0-9][A-Za-z0-9-]{0,15}$"
+                    } else if ranked {
+                        RANK_CURSOR_PATTERN
+                    } else {
+                        CURSOR_PATTERN
+                    };
                     assert_eq!(p["schema"]["pattern"], expected, "{path}");
                 }
             }
