@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::role::{Role, Visibility};
 use crate::error::ApiError;
+use crate::extract::AccessGate;
 use crate::state::AppState;
 
 /// Every token starts with this, so leaked tokens are easy to recognise (and to scan for).
@@ -83,9 +84,11 @@ impl FromRequest for Principal {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let gate = AccessGate::open(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let secret = bearer_token(req);
         Box::pin(async move {
+            let _open_until_known = gate;
             let state = state.ok_or_else(|| ApiError::invariant("application state missing"))?;
             let secret = secret.ok_or(ApiError::Unauthenticated)?;
             let record = state
@@ -126,7 +129,7 @@ mod tests {
 }
 
 /// A set of roles a route admits, checked before the body is read (so a wrong role gets 403, not a
-/// validation error about a body it may not send anyway).
+/// validation error about a body it may not send anyway: see [`AccessGate`]).
 pub trait RoleSet {
     const ROLES: &'static [Role];
 }
@@ -147,8 +150,10 @@ impl<R: RoleSet + 'static> FromRequest for Authorized<R> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let gate = AccessGate::open(req);
         let principal = Principal::from_request(req, payload);
         Box::pin(async move {
+            let _open_until_decided = gate;
             let principal = principal.await?;
             principal.require(R::ROLES)?;
             Ok(Authorized(principal, std::marker::PhantomData))

@@ -13,6 +13,7 @@ use crate::auth::Principal;
 use crate::domain::role::Role;
 use crate::domain::shop::Category;
 use crate::error::ApiError;
+use crate::extract::AccessGate;
 use crate::state::AppState;
 use crate::storage::events::Actor;
 use crate::storage::hazards::{HazardRecord, TransitionError};
@@ -42,11 +43,14 @@ struct InView {
     state: Option<web::Data<AppState>>,
     id: Option<i64>,
     principal: <Principal as FromRequest>::Future,
+    /// Open until the record is found visible or not: the body waits for that.
+    gate: AccessGate,
 }
 
 impl InView {
     fn of(req: &HttpRequest, payload: &mut Payload) -> Self {
         Self {
+            gate: AccessGate::open(req),
             state: req.app_data::<web::Data<AppState>>().cloned(),
             id: req
                 .match_info()
@@ -60,13 +64,13 @@ impl InView {
     async fn resolve(
         self,
         what: &'static str,
-    ) -> Result<(web::Data<AppState>, Principal, i64), ApiError> {
+    ) -> Result<(web::Data<AppState>, Principal, i64, AccessGate), ApiError> {
         let who = self.principal.await?;
         let state = self
             .state
             .ok_or_else(|| ApiError::invariant("application state missing"))?;
         let id = self.id.ok_or(ApiError::NotFound(what))?;
-        Ok((state, who, id))
+        Ok((state, who, id, self.gate))
     }
 }
 
@@ -77,8 +81,9 @@ impl FromRequest for ShopInView {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let view = InView::of(req, payload);
         Box::pin(async move {
-            let (state, who, id) = view.resolve("shop").await?;
+            let (state, who, id, gate) = view.resolve("shop").await?;
             let shop = visible_shop(&state, &who, id).await?;
+            drop(gate);
             Ok(Self { shop, who })
         })
     }
@@ -98,8 +103,9 @@ impl FromRequest for HazardInView {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let view = InView::of(req, payload);
         Box::pin(async move {
-            let (state, who, id) = view.resolve("hazard").await?;
+            let (state, who, id, gate) = view.resolve("hazard").await?;
             let hazard = visible_hazard(&state, &who, id).await?;
+            drop(gate);
             Ok(Self { hazard, who })
         })
     }

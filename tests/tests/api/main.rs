@@ -1,5 +1,6 @@
 //! End-to-end API tests; every test runs on SQLite and on PostgreSQL, each on a fresh database.
 
+mod access_first;
 mod bad_data;
 mod concurrency;
 mod enforcement;
