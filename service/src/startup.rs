@@ -132,6 +132,7 @@ impl Application {
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document.clone()))
                 .route("/docs", web::get().to(redirect_to_docs))
                 .default_service(web::to(routes::fallback::not_matched))
+                .wrap(from_fn(routes::fallback::head_as_get))
                 .wrap(from_fn(observe_requests))
         })
         .listen(listener)?

@@ -153,7 +153,7 @@ async fn unknown_routes_and_methods_use_the_envelope(app: TestApp) {
     let wrong_method = app.call(Method::DELETE, "/v1/shops/1", None, None).await;
     assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(wrong_method.error_code(), Some("method_not_allowed"));
-    assert_eq!(wrong_method.headers["allow"], "GET, PATCH");
+    assert_eq!(wrong_method.headers["allow"], "GET, HEAD, PATCH");
 
     let admin = app.admin().await;
     let not_a_number = app.get("/v1/shops/abc", Some(&admin)).await;

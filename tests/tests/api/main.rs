@@ -8,6 +8,7 @@ mod errors;
 mod evidence_errors;
 mod evidence_loop;
 mod fair_scores;
+mod head;
 mod health;
 mod jobs;
 mod openapi;
