@@ -183,6 +183,8 @@ async fn case_view(state: &AppState, case: CaseRecord) -> Result<CaseView, ApiEr
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CaseListQuery {
+    #[validate(length(max = 128))]
+    #[param(max_length = 128)]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
@@ -191,6 +193,11 @@ pub struct CaseListQuery {
     #[param(value_type = Option<CaseStatus>)]
     pub status: Option<Choice<CaseStatus>>,
     #[validate(custom(function = "valid_grid"))]
+    #[param(
+        min_length = 1,
+        max_length = 16,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9-]{0,15}$"
+    )]
     pub grid: Option<String>,
 }
 
@@ -268,7 +275,8 @@ pub struct CaseActionRequest {
     #[schema(max_length = 200)]
     pub outcome: Option<String>,
     /// With `summons` (required there), RFC 3339: when the owner is to attend.
-    #[schema(format = DateTime)]
+    #[validate(length(max = 40))]
+    #[schema(format = DateTime, max_length = 40)]
     pub at: Option<String>,
     /// With `summons` (required there): where the owner is to attend.
     #[validate(length(min = 1, max = 200))]

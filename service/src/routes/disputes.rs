@@ -121,6 +121,8 @@ pub async fn open_dispute(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DisputeListQuery {
+    #[validate(length(max = 128))]
+    #[param(max_length = 128)]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]

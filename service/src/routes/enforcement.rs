@@ -67,6 +67,8 @@ pub async fn list_notices(
 #[into_params(parameter_in = Query)]
 pub struct FeedQuery {
     /// The `next_cursor` of the previous page (the last event id seen); absent for the start.
+    #[validate(length(max = 20))]
+    #[param(max_length = 20)]
     pub after: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]

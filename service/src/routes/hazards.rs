@@ -30,6 +30,8 @@ fn valid_evidence(v: &[EvidenceRef]) -> Result<(), ValidationError> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct HazardListQuery {
+    #[validate(length(max = 128))]
+    #[param(max_length = 128)]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
@@ -78,6 +80,8 @@ pub struct HazardQueueQuery {
     #[param(value_type = Option<HazardListStatus>)]
     pub status: Option<Choice<HazardListStatus>>,
     /// The `next_cursor` of the previous page (keep the same filters).
+    #[validate(length(max = 128))]
+    #[param(max_length = 128)]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]

@@ -45,6 +45,8 @@ pub struct FindingRequest {
     /// The checklist item this finding is about (it must be on the shop's checklist). A finding on
     /// an item takes that item's hazard type: a `hazard_type` that differs from the item's is
     /// refused with 422 on `findings[i].hazard_type`, naming the item's type.
+    #[validate(length(max = 64))]
+    #[schema(max_length = 64)]
     pub item_id: Option<String>,
     #[serde(default)]
     #[validate(custom(function = "valid_evidence"))]
@@ -57,7 +59,8 @@ pub struct FindingRequest {
 #[serde(deny_unknown_fields)]
 pub struct PatrolRequest {
     /// When the visit happened (RFC 3339); may be in the past, never in the future.
-    #[schema(format = DateTime, example = "2026-11-23T09:30:00+08:00")]
+    #[validate(length(max = 40))]
+    #[schema(format = DateTime, max_length = 40, example = "2026-11-23T09:30:00+08:00")]
     pub observed_at: String,
     #[validate(custom(function = "valid_choice"))]
     #[schema(value_type = PatrolKind)]

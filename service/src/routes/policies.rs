@@ -125,11 +125,12 @@ pub async fn list_policies(
 /// One policy version with its body (regulators, admins).
 #[utoipa::path(
     tag = "policies",
-    params(("version" = String, Path, description = "Policy version")),
+    params(("version" = String, Path, description = "Policy version", max_length = 64, pattern = "^[a-z0-9][a-z0-9._-]{0,63}$")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The policy", body = PolicyView),
         (status = 404, description = "No such policy", body = ErrorEnvelope),
+        (status = 422, description = "The version is not a slug", body = ErrorEnvelope),
         DistrictOnly,
     )
 )]
@@ -140,9 +141,10 @@ pub async fn get_policy(
     _staff: Authorized<DistrictStaff>,
     version: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let version = path_version(&version)?;
     let record = state
         .store
-        .policy(&version)
+        .policy(version.as_str())
         .await?
         .ok_or(ApiError::NotFound("policy"))?;
     Ok(HttpResponse::Ok().json(PolicyView::from_record(record)?))
@@ -169,6 +171,12 @@ pub async fn current_policy(
         .await?
         .ok_or(ApiError::NotFound("policy"))?;
     Ok(HttpResponse::Ok().json(PolicyView::from_record(record)?))
+}
+
+/// The `{version}` of a path: a slug, or 422 naming `version` (a path such as `../x` or 5,000
+/// characters is refused before it reaches the database or a log line).
+fn path_version(raw: &str) -> Result<PolicyVersion, ApiError> {
+    PolicyVersion::parse(raw).map_err(|e| ApiError::field("version", e.0))
 }
 
 fn policy_error(err: PolicyError) -> ApiError {
@@ -240,11 +248,12 @@ async fn queue_policy_job(
 /// poll `Location` until its `result` holds a `Backtest`.
 #[utoipa::path(
     tag = "policies",
-    params(("version" = String, Path, description = "Policy version")),
+    params(("version" = String, Path, description = "Policy version", max_length = 64, pattern = "^[a-z0-9][a-z0-9._-]{0,63}$")),
     security(("bearer" = [])),
     responses(
         (status = 202, description = "Queued; the job's result will be a Backtest", body = JobView),
         (status = 404, description = "No such policy to back-test", body = ErrorEnvelope),
+        (status = 422, description = "The version is not a slug", body = ErrorEnvelope),
         DistrictOnly,
     )
 )]
@@ -255,18 +264,20 @@ pub async fn backtest_policy(
     staff: Authorized<DistrictStaff>,
     version: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    queue_policy_job(state, &staff, &version, JobKind::BacktestPolicy).await
+    let version = path_version(&version)?;
+    queue_policy_job(state, &staff, version.as_str(), JobKind::BacktestPolicy).await
 }
 
 /// Adopt a policy (regulators, admins): it is in force from when the job starts, and every shop is
 /// rescored under it. Runs as a job: poll `Location` until its `result` holds an `Adoption`.
 #[utoipa::path(
     tag = "policies",
-    params(("version" = String, Path, description = "Policy version")),
+    params(("version" = String, Path, description = "Policy version", max_length = 64, pattern = "^[a-z0-9][a-z0-9._-]{0,63}$")),
     security(("bearer" = [])),
     responses(
         (status = 202, description = "Queued; the job's result will be an Adoption", body = JobView),
         (status = 404, description = "No such policy to adopt", body = ErrorEnvelope),
+        (status = 422, description = "The version is not a slug", body = ErrorEnvelope),
         (status = 409, description = "This version is already in force", body = ErrorEnvelope),
         DistrictOnly,
     )
@@ -278,12 +289,14 @@ pub async fn adopt_policy(
     staff: Authorized<DistrictStaff>,
     version: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let version = path_version(&version)?;
     // Checked before queueing: re-adopting the policy in force would rescore every shop for nothing.
     let current = state.store.current_policy().await?;
-    if current.is_some_and(|p| p.version == *version) {
+    if current.is_some_and(|p| p.version == version.as_str()) {
         return Err(ApiError::Conflict(format!(
-            "policy {version} is already in force"
+            "policy {} is already in force",
+            version.as_str()
         )));
     }
-    queue_policy_job(state, &staff, &version, JobKind::AdoptPolicy).await
+    queue_policy_job(state, &staff, version.as_str(), JobKind::AdoptPolicy).await
 }

@@ -31,6 +31,8 @@ impl From<AssessError> for ApiError {
 #[into_params(parameter_in = Query)]
 pub struct ScoreQuery {
     /// RFC 3339: recompute the score as it was at this instant, from what was recorded by then.
+    #[validate(length(max = 40))]
+    #[param(format = DateTime, max_length = 40)]
     pub as_of: Option<String>,
 }
 
@@ -93,6 +95,8 @@ pub async fn get_score(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
+    #[validate(length(max = 128))]
+    #[param(max_length = 128)]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]

@@ -52,16 +52,21 @@ pub async fn get_checklist(
 }
 
 /// One answer of a self-check.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerRequest {
+    #[validate(length(max = 64))]
+    #[schema(max_length = 64)]
     pub item_id: String,
     pub result: CheckResult,
     /// Required when the item fails: what is wrong.
+    #[validate(length(max = 500))]
     #[schema(max_length = 500)]
     pub note: Option<String>,
-    /// `YYYY-MM-DD`; required when an item that tracks an expiry date passes.
-    #[schema(format = Date)]
+    /// `YYYY-MM-DD`, within ten years of today; required when an item that tracks an expiry date
+    /// passes.
+    #[validate(length(max = 10))]
+    #[schema(format = Date, max_length = 10)]
     pub expires_on: Option<String>,
     #[serde(default)]
     #[schema(max_items = 10)]
@@ -72,7 +77,7 @@ pub struct AnswerRequest {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SelfCheckRequest {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), nested)]
     #[schema(min_items = 1, max_items = 200)]
     pub answers: Vec<AnswerRequest>,
 }

@@ -255,6 +255,11 @@ impl UpdateShopRequest {
 pub struct ShopListQuery {
     /// Only shops in this grid.
     #[validate(custom(function = "valid_grid"))]
+    #[param(
+        min_length = 1,
+        max_length = 16,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9-]{0,15}$"
+    )]
     pub grid: Option<String>,
     /// Only shops of this category.
     #[validate(custom(function = "valid_category"))]
@@ -274,6 +279,8 @@ pub struct ShopListQuery {
     #[param(value_type = Option<ShopOrder>)]
     pub order: Option<Choice<ShopOrder>>,
     /// `next_cursor` of the previous page.
+    #[validate(length(max = 128))]
+    #[param(max_length = 128)]
     pub cursor: Option<String>,
     /// Page size, default 50; larger values are capped at 200.
     #[param(minimum = 1)]

@@ -53,7 +53,7 @@ pub struct TipReceipt {
 /// Report a problem at a shop (anyone; ten tip-offs an hour per client).
 #[utoipa::path(
     tag = "public",
-    params(("code" = String, Path, description = "The door code")),
+    params(("code" = String, Path, description = "The door code", max_length = 8)),
     request_body = TipRequest,
     responses(
         (status = 201, description = "Received", body = TipReceipt),
@@ -103,7 +103,7 @@ pub struct TipStatusView {
 /// The status of a tip-off by its receipt (anyone holding the receipt).
 #[utoipa::path(
     tag = "public",
-    params(("receipt" = String, Path, description = "The receipt given when the tip was sent")),
+    params(("receipt" = String, Path, description = "The receipt given when the tip was sent", max_length = 10)),
     responses(
         (status = 200, description = "The status", body = TipStatusView),
         (status = 404, description = "No tip has this receipt", body = ErrorEnvelope),
@@ -116,6 +116,10 @@ pub async fn get_tip_status(
     receipt: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let receipt = receipt.trim().to_ascii_uppercase();
+    // A receipt of another length names no tip: no need to ask the database.
+    if receipt.len() != RECEIPT_LEN {
+        return Err(ApiError::NotFound("tip"));
+    }
     let tip = state
         .store
         .tip_by_receipt(&receipt)
@@ -164,6 +168,8 @@ impl From<TipRecord> for TipView {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TipListQuery {
+    #[validate(length(max = 128))]
+    #[param(max_length = 128)]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]

@@ -208,6 +208,14 @@ async fn invalid_self_checks_are_refused_naming_the_items(app: TestApp) {
             Some(&tracked_key),
         ),
         (
+            "expiry in a five-digit year",
+            path.clone(),
+            Some(&w.owner),
+            expiring("+10000-01-01"),
+            S::UNPROCESSABLE_ENTITY,
+            Some("answers[0].expires_on"),
+        ),
+        (
             "unknown result",
             path.clone(),
             Some(&w.owner),
