@@ -141,6 +141,20 @@ impl RoleSet for DistrictStaff {
     const ROLES: &'static [Role] = &[Role::Regulator, Role::Admin];
 }
 
+/// Inspectors (of the record's grid, which visibility checks), regulators and admins.
+#[derive(Debug)]
+pub struct FieldStaff;
+impl RoleSet for FieldStaff {
+    const ROLES: &'static [Role] = &[Role::Inspector, Role::Regulator, Role::Admin];
+}
+
+/// Shop owners (of the shop in view, which visibility checks).
+#[derive(Debug)]
+pub struct ShopOwners;
+impl RoleSet for ShopOwners {
+    const ROLES: &'static [Role] = &[Role::Owner];
+}
+
 /// An authenticated caller whose role is in `R`.
 #[derive(Debug)]
 pub struct Authorized<R: RoleSet>(pub Principal, std::marker::PhantomData<R>);

@@ -6,10 +6,11 @@ use shopcredit_scoring::Text;
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
-use super::access::{actor, category_of, parse_time, ShopInView, FIELD_STAFF};
+use super::access::{actor, category_of, parse_time, ShopInView, WithRole};
 use super::hazard_views::HazardView;
 use super::responses::ShopScoped;
 use super::rfc3339;
+use crate::auth::FieldStaff;
 use crate::domain::check;
 use crate::domain::hazard::{
     check_evidence, EvidenceRef, Finding, HazardSource, HazardType, PatrolKind, Severity,
@@ -107,10 +108,9 @@ pub struct PatrolView {
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn record_patrol(
     state: web::Data<AppState>,
-    ShopInView { shop, who }: ShopInView,
+    WithRole(ShopInView { shop, who }, _): WithRole<ShopInView, FieldStaff>,
     ValidJson(body): ValidJson<PatrolRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    who.require(FIELD_STAFF)?;
     let now = state.now_ms();
     let observed_at = parse_time("observed_at", &body.observed_at)?;
     if observed_at > now + CLOCK_SKEW_MS {

@@ -5,13 +5,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::access::{actor, category_of, ShopInView};
+use super::access::{actor, category_of, ShopInView, WithRole};
 use super::hazard_views::HazardView;
 use super::responses::ShopScoped;
 use super::rfc3339;
+use crate::auth::ShopOwners;
 use crate::domain::checklist::{check_answers, Answer, CheckResult, ChecklistItem};
 use crate::domain::hazard::{EvidenceRef, Finding, HazardSource};
-use crate::domain::role::Role;
 use crate::domain::shop::Category;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::ValidJson;
@@ -114,10 +114,9 @@ pub struct SelfCheckView {
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn submit_self_check(
     state: web::Data<AppState>,
-    ShopInView { shop, who }: ShopInView,
+    WithRole(ShopInView { shop, who }, _): WithRole<ShopInView, ShopOwners>,
     ValidJson(body): ValidJson<SelfCheckRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    who.require(&[Role::Owner])?;
     let items = state.checklists.items(category_of(&shop)?);
     let answers = body
         .answers

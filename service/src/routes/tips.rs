@@ -6,7 +6,7 @@ use shopcredit_scoring::Text;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::access::{actor, client_address, FIELD_STAFF};
+use super::access::{actor, client_address, TipInView, FIELD_STAFF};
 use super::hazard_views::HazardView;
 use super::public::open_shop_by_code;
 use super::responses::Authenticated;
@@ -227,15 +227,6 @@ pub struct VerifiedTip {
     pub hazard: HazardView,
 }
 
-async fn visible_tip(state: &AppState, who: &Principal, id: i64) -> Result<TipRecord, ApiError> {
-    who.require(FIELD_STAFF)?;
-    state
-        .store
-        .tip(id, who.visibility())
-        .await?
-        .ok_or(ApiError::NotFound("tip"))
-}
-
 impl From<TipError> for ApiError {
     fn from(err: TipError) -> Self {
         match err {
@@ -266,11 +257,9 @@ impl From<TipError> for ApiError {
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn verify_tip(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    TipInView { tip, who }: TipInView,
     ValidJson(body): ValidJson<VerifyTipRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let tip = visible_tip(&state, &who, id.into_inner()).await?;
     let now = state.now_ms();
     let hazard = Finding {
         source: HazardSource::TipOff,
@@ -321,11 +310,9 @@ pub struct DismissTipRequest {
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn dismiss_tip(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    TipInView { tip, who }: TipInView,
     ValidJson(body): ValidJson<DismissTipRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let tip = visible_tip(&state, &who, id.into_inner()).await?;
     let record = state
         .store
         .dismiss_tip(tip.id, body.reason.trim(), state.now_ms(), &actor(&who))

@@ -50,55 +50,159 @@ fn invalid_bodies() -> Vec<(&'static str, Sent)> {
     ]
 }
 
-async fn a_caller_who_may_not_see_the_shop_gets_404_whatever_the_body(app: TestApp) {
+/// Shop A (G01) and shop B (G02) with their owners, an inspector of each grid, a regulator, and on
+/// each shop a hazard and a tip-off.
+struct World {
+    owner_a: String,
+    inspector_g01: String,
+    regulator: String,
+    a: i64,
+    b: i64,
+    hazard_a: i64,
+    hazard_b: i64,
+    tip_a: i64,
+    tip_b: i64,
+}
+
+async fn world(app: &TestApp) -> World {
     let admin = app.admin().await;
     let regulator = app.token(Role::Regulator, &[], &[]).await;
-    let (_mine, owner_a) = app.shop_with_owner(&admin, "甲店", "G01").await;
-    let (theirs, _owner_b) = app.shop_with_owner(&admin, "乙店", "G02").await;
-    let inspector_g01 = app.token(Role::Inspector, &[], &["G01"]).await;
-    let b = theirs["id"].as_i64().unwrap();
-    let finding =
-        json!([{"hazard_type": "fire", "severity": "major", "description": "灭火器过期"}]);
-    let patrol = app.patrol(&regulator, b, app.now(), finding).await;
-    let hazard = patrol.body["hazards"][0]["id"].as_i64().unwrap();
-    let routes = [
-        format!("/v1/shops/{b}/self-checks"),
-        format!("/v1/shops/{b}/patrols"),
-        format!("/v1/shops/{b}/disputes"),
-        format!("/v1/hazards/{hazard}/rectifications"),
-        format!("/v1/hazards/{hazard}/verifications"),
-    ];
-    let nothing_there = |path: &str| {
-        path.replace(&format!("/{b}/"), "/999999/")
-            .replace(&format!("/{hazard}/"), "/999999/")
-    };
-    for caller in [&owner_a, &inspector_g01] {
-        for path in &routes {
-            // What a caller sees for a shop or hazard that does not exist at all.
-            let missing = send(
-                &app,
-                Method::POST,
-                &nothing_there(path),
-                Some(caller),
-                &Sent::Json(json!({})),
-            )
+    let (shop_a, owner_a) = app.shop_with_owner(&admin, "甲店", "G01").await;
+    let (shop_b, _owner_b) = app.shop_with_owner(&admin, "乙店", "G02").await;
+    let mut hazards = Vec::new();
+    let mut tips = Vec::new();
+    for (i, shop) in [&shop_a, &shop_b].into_iter().enumerate() {
+        let id = shop["id"].as_i64().unwrap();
+        let finding =
+            json!([{"hazard_type": "fire", "severity": "major", "description": "灭火器过期"}]);
+        let patrol = app.patrol(&regulator, id, app.now(), finding).await;
+        hazards.push(patrol.body["hazards"][0]["id"].as_i64().unwrap());
+        let code = shop["code"].as_str().unwrap();
+        let tip = json!({"hazard_type": "gas", "description": "煤气味"});
+        let path = format!("/v1/public/shops/{code}/tips");
+        let sent = app
+            .post_as_client(&path, &format!("10.7.7.{i}"), &tip)
             .await;
-            assert_eq!(
-                missing.status,
-                StatusCode::NOT_FOUND,
-                "{path}: {}",
+        assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.text);
+        let listed = app.get("/v1/tips", Some(&regulator)).await;
+        let tip_id = listed.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["shop_id"] == id)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        tips.push(tip_id);
+    }
+    World {
+        owner_a,
+        inspector_g01: app.token(Role::Inspector, &[], &["G01"]).await,
+        regulator,
+        a: shop_a["id"].as_i64().unwrap(),
+        b: shop_b["id"].as_i64().unwrap(),
+        hazard_a: hazards[0],
+        hazard_b: hazards[1],
+        tip_a: tips[0],
+        tip_b: tips[1],
+    }
+}
+
+async fn a_caller_who_may_not_see_the_shop_gets_404_whatever_the_body(app: TestApp) {
+    let w = world(&app).await;
+    // Each route on shop B's records, and the same route on a record that does not exist.
+    let routes = |id: i64, hazard: i64, tip: i64| {
+        vec![
+            (Method::POST, format!("/v1/shops/{id}/self-checks")),
+            (Method::POST, format!("/v1/shops/{id}/patrols")),
+            (Method::POST, format!("/v1/shops/{id}/disputes")),
+            (Method::PATCH, format!("/v1/shops/{id}")),
+            (Method::POST, format!("/v1/hazards/{hazard}/rectifications")),
+            (Method::POST, format!("/v1/hazards/{hazard}/verifications")),
+            (Method::POST, format!("/v1/tips/{tip}/verify")),
+            (Method::POST, format!("/v1/tips/{tip}/dismiss")),
+        ]
+    };
+    let theirs = routes(w.b, w.hazard_b, w.tip_b);
+    let nowhere = routes(999_999, 999_999, 999_999);
+    for caller in [&w.owner_a, &w.inspector_g01] {
+        for ((method, path), (_, missing_path)) in theirs.iter().zip(&nowhere) {
+            // What this caller gets for a record that does not exist at all: 404, or 403 where
+            // its role may not use the route on any record (an owner verifying a tip).
+            let empty = Sent::Json(json!({}));
+            let missing = send(&app, method.clone(), missing_path, Some(caller), &empty).await;
+            assert!(
+                [StatusCode::NOT_FOUND, StatusCode::FORBIDDEN].contains(&missing.status),
+                "{method} {missing_path}: {}",
                 missing.text
             );
             for (what, body) in invalid_bodies() {
-                let answer = send(&app, Method::POST, path, Some(caller), &body).await;
+                let answer = send(&app, method.clone(), path, Some(caller), &body).await;
                 assert_eq!(
-                    answer.status,
-                    StatusCode::NOT_FOUND,
-                    "POST {path} with {what}: {}",
+                    answer.status, missing.status,
+                    "{method} {path} with {what}: {}",
                     answer.text
                 );
-                assert_eq!(answer.body, missing.body, "POST {path} with {what}");
+                assert_eq!(answer.body, missing.body, "{method} {path} with {what}");
             }
+        }
+    }
+}
+
+async fn a_caller_who_sees_the_shop_but_lacks_the_role_gets_403_whatever_the_body(app: TestApp) {
+    let w = world(&app).await;
+    let (a, hazard, tip) = (w.a, w.hazard_a, w.tip_a);
+    let cases = [
+        (&w.owner_a, Method::POST, format!("/v1/shops/{a}/patrols")),
+        (&w.owner_a, Method::PATCH, format!("/v1/shops/{a}")),
+        (
+            &w.owner_a,
+            Method::POST,
+            format!("/v1/hazards/{hazard}/verifications"),
+        ),
+        (&w.owner_a, Method::POST, format!("/v1/tips/{tip}/verify")),
+        (&w.owner_a, Method::POST, format!("/v1/tips/{tip}/dismiss")),
+        (
+            &w.inspector_g01,
+            Method::POST,
+            format!("/v1/shops/{a}/self-checks"),
+        ),
+        (
+            &w.inspector_g01,
+            Method::POST,
+            format!("/v1/shops/{a}/disputes"),
+        ),
+        (&w.inspector_g01, Method::PATCH, format!("/v1/shops/{a}")),
+        (
+            &w.inspector_g01,
+            Method::POST,
+            format!("/v1/hazards/{hazard}/rectifications"),
+        ),
+        (
+            &w.regulator,
+            Method::POST,
+            format!("/v1/shops/{a}/self-checks"),
+        ),
+        (
+            &w.regulator,
+            Method::POST,
+            format!("/v1/shops/{a}/disputes"),
+        ),
+        (
+            &w.regulator,
+            Method::POST,
+            format!("/v1/hazards/{hazard}/rectifications"),
+        ),
+    ];
+    for (caller, method, path) in cases {
+        for (what, body) in invalid_bodies() {
+            let answer = send(&app, method.clone(), &path, Some(caller), &body).await;
+            assert_eq!(
+                answer.status,
+                StatusCode::FORBIDDEN,
+                "{method} {path} with {what}: {}",
+                answer.text
+            );
         }
     }
 }
@@ -169,6 +273,7 @@ async fn a_caller_without_the_role_gets_401_or_403_whatever_the_body(app: TestAp
 
 on_both_backends!(
     a_caller_who_may_not_see_the_shop_gets_404_whatever_the_body,
+    a_caller_who_sees_the_shop_but_lacks_the_role_gets_403_whatever_the_body,
     a_caller_who_may_not_see_the_shop_gets_404_whatever_the_query,
     a_caller_without_the_role_gets_401_or_403_whatever_the_body,
 );
