@@ -1,6 +1,7 @@
 //! End-to-end API tests; every test runs on SQLite and on PostgreSQL, each on a fresh database.
 
 mod access_first;
+mod authorization_matrix;
 mod bad_data;
 mod concurrency;
 mod enforcement;
