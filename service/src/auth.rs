@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::client::client_address;
 use crate::domain::role::{Role, Visibility};
 use crate::error::ApiError;
+use crate::extract::AccessGate;
 use crate::state::AppState;
 
 /// Every token starts with this, so leaked tokens are easy to recognise (and to scan for).
@@ -84,12 +85,14 @@ impl FromRequest for Principal {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let gate = AccessGate::open(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let secret = bearer_token(req);
         let address = state
             .as_ref()
             .map(|s| client_address(req, &s.settings.trusted_proxies));
         Box::pin(async move {
+            let _open_until_known = gate;
             let state = state.ok_or_else(|| ApiError::invariant("application state missing"))?;
             let secret = secret.ok_or(ApiError::Unauthenticated)?;
             let Some(record) = state.store.token_by_hash(&hash_token(&secret)).await? else {
@@ -143,7 +146,7 @@ mod tests {
 }
 
 /// A set of roles a route admits, checked before the body is read (so a wrong role gets 403, not a
-/// validation error about a body it may not send anyway).
+/// validation error about a body it may not send anyway: see [`AccessGate`]).
 pub trait RoleSet {
     const ROLES: &'static [Role];
 }
@@ -155,6 +158,20 @@ impl RoleSet for DistrictStaff {
     const ROLES: &'static [Role] = &[Role::Regulator, Role::Admin];
 }
 
+/// Inspectors (of the record's grid, which visibility checks), regulators and admins.
+#[derive(Debug)]
+pub struct FieldStaff;
+impl RoleSet for FieldStaff {
+    const ROLES: &'static [Role] = &[Role::Inspector, Role::Regulator, Role::Admin];
+}
+
+/// Shop owners (of the shop in view, which visibility checks).
+#[derive(Debug)]
+pub struct ShopOwners;
+impl RoleSet for ShopOwners {
+    const ROLES: &'static [Role] = &[Role::Owner];
+}
+
 /// An authenticated caller whose role is in `R`.
 #[derive(Debug)]
 pub struct Authorized<R: RoleSet>(pub Principal, std::marker::PhantomData<R>);
@@ -164,8 +181,10 @@ impl<R: RoleSet + 'static> FromRequest for Authorized<R> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let gate = AccessGate::open(req);
         let principal = Principal::from_request(req, payload);
         Box::pin(async move {
+            let _open_until_decided = gate;
             let principal = principal.await?;
             principal.require(R::ROLES)?;
             Ok(Authorized(principal, std::marker::PhantomData))

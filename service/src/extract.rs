@@ -1,5 +1,13 @@
 //! Request extractors that answer every failure in the one error envelope: JSON bodies and query
 //! strings are deserialised with the path of the offending field, then checked with `validator`.
+//!
+//! Access is decided before input is judged. actix extracts a handler's arguments concurrently and
+//! answers the first error any of them gives; a validation error is ready at once, while deciding
+//! whether the caller may see the shop takes a database read. So a stranger posting a bad body to
+//! someone else's shop would get 422 where a good body gets 404 — an oracle of what exists. The
+//! extractors that decide access (the caller, the shop or hazard in view, the role) each hold an
+//! [`AccessGate`] while they decide; [`ValidJson`] and [`ValidQuery`], listed after them, wait for
+//! every gate to close before they read or judge anything.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -8,11 +16,55 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
 use actix_web::middleware::Next;
-use actix_web::{web, FromRequest, HttpRequest, ResponseError};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, ResponseError};
 use serde::de::DeserializeOwned;
+use tokio::sync::oneshot;
 use validator::Validate;
 
 use crate::error::{ApiError, FieldErrors};
+
+/// Held by an extractor while it decides whether the caller may make this request at all; dropping
+/// it (the decision made, either way) lets the input extractors listed after it go on.
+#[derive(Debug)]
+pub struct AccessGate {
+    _closes_when_dropped: oneshot::Sender<()>,
+}
+
+/// The gates opened on a request and not yet waited for.
+#[derive(Default)]
+struct OpenGates(Vec<oneshot::Receiver<()>>);
+
+impl AccessGate {
+    /// Opens a gate on `req`: input extractors created after this wait until it is dropped.
+    pub fn open(req: &HttpRequest) -> Self {
+        let (sender, receiver) = oneshot::channel();
+        let mut extensions = req.extensions_mut();
+        match extensions.get_mut::<OpenGates>() {
+            Some(gates) => gates.0.push(receiver),
+            None => {
+                extensions.insert(OpenGates(vec![receiver]));
+            }
+        }
+        Self {
+            _closes_when_dropped: sender,
+        }
+    }
+}
+
+/// Resolves once every gate opened on `req` so far has closed.
+fn access_decided(req: &HttpRequest) -> impl Future<Output = ()> {
+    let gates = req
+        .extensions_mut()
+        .remove::<OpenGates>()
+        .map(|g| g.0)
+        .unwrap_or_default();
+    async move {
+        for gate in gates {
+            // Err only says the sender is gone, which is exactly what is waited for.
+            let _ = gate.await;
+        }
+    }
+}
 
 /// A JSON body deserialised into `T` and validated. Unknown fields, wrong types and missing fields
 /// are 422 with the field named; syntax errors are 400; wrong content type 415; too large 413.
@@ -24,8 +76,10 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let decided = access_decided(req);
         let raw = web::Json::<serde_json::Value>::from_request(req, payload);
         Box::pin(async move {
+            decided.await;
             let value = raw.await.map_err(json_error_from_actix)?.into_inner();
             refuse_nul("", &value)?;
             let parsed: T = serde_path_to_error::deserialize(value).map_err(data_error)?;
@@ -41,9 +95,10 @@ pub struct ValidQuery<T>(pub T);
 
 impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidQuery<T> {
     type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let decided = access_decided(req);
         let parse = || -> Result<T, ApiError> {
             let pairs = form_urlencoded_pairs(req.query_string());
             if let Some((name, _)) = pairs
@@ -57,7 +112,11 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidQuery<T> {
             parsed.validate()?;
             Ok(parsed)
         };
-        std::future::ready(parse().map(ValidQuery))
+        let parsed = parse();
+        Box::pin(async move {
+            decided.await;
+            parsed.map(ValidQuery)
+        })
     }
 }
 

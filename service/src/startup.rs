@@ -135,6 +135,7 @@ impl Application {
                 .route("/docs", web::get().to(redirect_to_docs))
                 .default_service(web::to(routes::fallback::not_matched))
                 .wrap(from_fn(crate::idempotency::idempotent_posts))
+                .wrap(from_fn(routes::fallback::head_as_get))
                 .wrap(from_fn(extract::refuse_nul_in_path))
                 .wrap(from_fn(observe_requests))
         })

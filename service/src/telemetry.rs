@@ -10,20 +10,121 @@ use actix_web::web;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
-use tracing::Instrument;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Instrument, Level, Metadata, Subscriber};
+use tracing_core::callsite::{DefaultCallsite, Identifier};
+use tracing_core::field::{FieldSet, Value};
+use tracing_core::Kind;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global `tracing` subscriber (once; later calls are ignored, which suits tests).
 pub fn init_tracing(filter: &str, format: &str) {
+    let _ = subscriber(filter, format, std::io::stderr).try_init();
+}
+
+/// The service's subscriber: `filter` (an `EnvFilter` directive; `info` if it does not parse),
+/// lines as `text` or `json` to `writer`, client mistakes at WARN.
+fn subscriber<W>(filter: &str, format: &str, writer: W) -> impl Subscriber + Send + Sync
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = if format == "json" {
-        builder.json().try_init()
+    MISTAKE_CALLSITE.register();
+    let lines = tracing_subscriber::fmt::layer().with_writer(writer);
+    let lines = if format == "json" {
+        lines.json().boxed()
     } else {
-        builder.try_init()
+        lines.boxed()
     };
+    tracing_subscriber::registry()
+        .with(lines)
+        .with(filter)
+        .with(ClientMistakesAtWarn)
+}
+
+/// Where client mistakes are logged.
+pub const CLIENT_MISTAKES_TARGET: &str = "shopcredit::http::client";
+
+/// actix-http logs at ERROR every connection that ended because the client sent a request it could
+/// not parse ("stream error: request parse error: invalid Header provided") or sent it too slowly,
+/// after it has already answered 400 or 408. Those are the client's mistakes, and anyone could
+/// flood the error log with them, burying real faults and waking whoever is on call. This layer
+/// says them again at WARN under [`CLIENT_MISTAKES_TARGET`] and drops the ERROR. Filtering the
+/// dispatcher's target instead would hide them entirely, and with them its real errors (a response
+/// body failing, an I/O error), which stay errors.
+///
+/// The WARN is an event built here and handed to the layers below: `tracing::warn!` would be
+/// silently dropped, since tracing ignores events raised while a subscriber is handling one.
+struct ClientMistakesAtWarn;
+
+/// Where the WARN comes from, for the subscriber: a fixed callsite, as `tracing`'s macros make one.
+static MISTAKE_CALLSITE: DefaultCallsite = DefaultCallsite::new(&MISTAKE);
+static MISTAKE: Metadata<'static> = Metadata::new(
+    "client mistake",
+    CLIENT_MISTAKES_TARGET,
+    Level::WARN,
+    Some(file!()),
+    Some(line!()),
+    Some(module_path!()),
+    FieldSet::new(&["message", "cause"], Identifier(&MISTAKE_CALLSITE)),
+    Kind::EVENT,
+);
+
+/// The dispatcher's messages for connections the client broke.
+const CLIENT_CAUSES: &[&str] = &[
+    "request parse error",
+    "request did not complete within the specified timeout",
+];
+
+impl<S: Subscriber> Layer<S> for ClientMistakesAtWarn {
+    // `event_enabled` runs before any layer records the event, so the ERROR is dropped whole; it
+    // is the one hook that can both drop an event and say it again at another level.
+    fn event_enabled(&self, event: &Event<'_>, ctx: Context<'_, S>) -> bool {
+        let Some(cause) = client_mistake(event) else {
+            return true;
+        };
+        if ctx.enabled(&MISTAKE) {
+            let fields = MISTAKE.fields();
+            if let (Some(message), Some(cause_field)) =
+                (fields.field("message"), fields.field("cause"))
+            {
+                let text = "connection refused: the client sent a malformed or incomplete request";
+                let values: [(&Field, Option<&dyn Value>); 2] = [
+                    (&message, Some(&text as &dyn Value)),
+                    (&cause_field, Some(&cause.as_str() as &dyn Value)),
+                ];
+                ctx.event(&Event::new(&MISTAKE, &fields.value_set(&values)));
+            }
+        }
+        false
+    }
+}
+
+/// The message of an actix-http dispatcher ERROR that reports a client's mistake.
+fn client_mistake(event: &Event<'_>) -> Option<String> {
+    let meta = event.metadata();
+    if *meta.level() != Level::ERROR || !meta.target().starts_with("actix_http::h1") {
+        return None;
+    }
+    let mut message = Message(None);
+    event.record(&mut message);
+    message
+        .0
+        .filter(|text| CLIENT_CAUSES.iter().any(|cause| text.contains(cause)))
+}
+
+/// Records an event's `message` field.
+struct Message(Option<String>);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.0 = Some(format!("{value:?}"));
+        }
+    }
 }
 
 /// The service's Prometheus metrics, in a registry of their own.
@@ -200,4 +301,87 @@ pub async fn observe_requests(
         )
     });
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// Log lines written during a test.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::Error::other("poisoned"))?
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'w> MakeWriter<'w> for Captured {
+        type Writer = Captured;
+
+        fn make_writer(&'w self) -> Self::Writer {
+            self.clone()
+        }
+    }
+
+    /// The JSON lines the service's subscriber writes, under `filter`, while `emit` runs.
+    fn logged(filter: &str, emit: impl FnOnce()) -> Vec<serde_json::Value> {
+        let out = Captured::default();
+        tracing::subscriber::with_default(subscriber(filter, "json", out.clone()), emit);
+        let bytes = out.0.lock().unwrap().clone();
+        String::from_utf8(bytes)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
+    /// What actix-http's HTTP/1 dispatcher logs when a client sends a header it cannot parse.
+    fn malformed_header() {
+        let err = "request parse error: invalid Header provided";
+        tracing::error!(target: "actix_http::h1::dispatcher", "stream error: {}", err);
+    }
+
+    #[test]
+    fn a_malformed_header_from_a_client_is_logged_at_warn_not_error() {
+        let lines = logged("info", malformed_header);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines[0]["level"], "WARN");
+        assert_eq!(lines[0]["target"], CLIENT_MISTAKES_TARGET);
+        let cause = lines[0]["fields"]["cause"].as_str().unwrap();
+        assert!(cause.contains("invalid Header provided"), "{cause}");
+    }
+
+    #[test]
+    fn an_error_only_log_shows_no_client_mistakes() {
+        assert_eq!(
+            logged("error", malformed_header),
+            Vec::<serde_json::Value>::new()
+        );
+    }
+
+    #[test]
+    fn the_dispatchers_own_failures_stay_errors() {
+        let lines = logged("info", || {
+            tracing::error!(
+                target: "actix_http::h1::dispatcher",
+                "Response payload stream error: {}",
+                "database went away"
+            )
+        });
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines[0]["level"], "ERROR");
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::NaiveDate;
+use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -206,6 +206,31 @@ pub fn check_answers(
     }
 }
 
+/// How far from today an expiry date may lie, either way. Licences, health certificates and
+/// extinguisher services run a few years at most (a food business licence, the longest, five), so a
+/// date further ahead is a typo or a way to silence the expiry reminders for ever; one further back
+/// says nothing about the shop today.
+pub const EXPIRY_HORIZON_YEARS: u32 = 10;
+
+/// Why `date` is not a plausible expiry date as of `today`, if it is not.
+fn implausible_expiry(date: NaiveDate, today: NaiveDate) -> Option<String> {
+    let horizon = Months::new(12 * EXPIRY_HORIZON_YEARS);
+    let latest = today.checked_add_months(horizon).unwrap_or(NaiveDate::MAX);
+    let earliest = today.checked_sub_months(horizon).unwrap_or(NaiveDate::MIN);
+    if date > latest {
+        Some(format!(
+            "expires_on {date} is more than {EXPIRY_HORIZON_YEARS} years ahead: enter the date \
+             printed on the licence or certificate"
+        ))
+    } else if date < earliest {
+        Some(format!(
+            "expires_on {date} is more than {EXPIRY_HORIZON_YEARS} years ago"
+        ))
+    } else {
+        None
+    }
+}
+
 fn check_one(
     item: &ChecklistItem,
     answer: Answer,
@@ -238,15 +263,16 @@ fn check_one(
     if !item.tracks_expiry && answer.expires_on.is_some() {
         problems.push("this item tracks no expiry date".to_owned());
     }
-    if item.tracks_expiry && answer.result == CheckResult::Pass {
-        match expires_on {
-            None if answer.expires_on.is_none() => problems
-                .push("expires_on (YYYY-MM-DD) is required when this item passes".to_owned()),
-            Some(date) if date < today => problems.push(format!(
-                "expired on {date}: answer fail, or enter the new expiry date"
-            )),
-            _ => {}
-        }
+    let passes = answer.result == CheckResult::Pass;
+    if item.tracks_expiry && passes && answer.expires_on.is_none() {
+        problems.push("expires_on (YYYY-MM-DD) is required when this item passes".to_owned());
+    }
+    match expires_on {
+        Some(date) if item.tracks_expiry && passes && date < today => problems.push(format!(
+            "expired on {date}: answer fail, or enter the new expiry date"
+        )),
+        Some(date) => problems.extend(implausible_expiry(date, today)),
+        None => {}
     }
     if let Err(e) = check_evidence(&answer.evidence) {
         problems.push(e.0);
@@ -351,6 +377,44 @@ mod tests {
         assert!(errors.contains_key(&format!("answers[{dropped}]")));
         assert!(errors.contains_key("answers[made.up]"));
         assert!(errors.contains_key(&format!("answers[{}]", items[1].id)));
+    }
+
+    #[test]
+    fn expiry_dates_lie_within_ten_years_of_today() {
+        let lists = Checklists::builtin().unwrap();
+        let items = lists.items(Category::Restaurant);
+        let tracked = items.iter().find(|i| i.tracks_expiry).unwrap();
+        let with = |result: CheckResult, date: &str| {
+            let mut answers: Vec<Answer> = passing(items)
+                .into_iter()
+                .filter(|a| a.item_id != tracked.id)
+                .collect();
+            answers.push(Answer {
+                expires_on: Some(date.to_owned()),
+                note: Some("过期 expired".to_owned()),
+                ..answer(&tracked.id, result)
+            });
+            check_answers(items, answers, today())
+        };
+        // today() is 2026-11-23.
+        for ok in ["2036-11-23", "2026-11-23"] {
+            assert!(with(CheckResult::Pass, ok).is_ok(), "{ok}");
+        }
+        for ok in ["2016-11-23", "2036-11-23"] {
+            assert!(with(CheckResult::Fail, ok).is_ok(), "{ok}");
+        }
+        for (result, bad) in [
+            (CheckResult::Pass, "2036-11-24"),
+            (CheckResult::Pass, "9999-12-31"),
+            (CheckResult::Pass, "+10000-01-01"),
+            (CheckResult::Fail, "2016-11-22"),
+            (CheckResult::Fail, "2040-01-01"),
+        ] {
+            let errors = with(result, bad).unwrap_err();
+            let key = format!("answers[{}]", tracked.id);
+            assert_eq!(errors.len(), 1, "{bad}: {errors:?}");
+            assert_eq!(errors[&key].len(), 1, "{bad}: {errors:?}");
+        }
     }
 
     #[test]

@@ -161,10 +161,11 @@ pub struct EvidenceRef {
     pub url: Option<String>,
     /// SHA-256 of the content, 64 hex digits.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(pattern = "^[0-9a-fA-F]{64}$")]
+    #[schema(min_length = 64, max_length = 64, pattern = "^[0-9a-fA-F]{64}$")]
     pub sha256: Option<String>,
     /// One of image/jpeg, image/png, image/webp, image/heic, video/mp4, application/pdf.
-    #[schema(example = "image/jpeg")]
+    // 15: the longest of them (application/pdf); `check` admits only these.
+    #[schema(max_length = 15, example = "image/jpeg")]
     pub media_type: String,
 }
 

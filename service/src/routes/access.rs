@@ -2,21 +2,24 @@
 //! where an anonymous client comes from, and turning storage refusals into API errors.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 
-use crate::auth::Principal;
+use crate::auth::{Principal, RoleSet};
 pub use crate::client::client_address;
 use crate::domain::role::Role;
 use crate::domain::shop::Category;
 use crate::error::ApiError;
+use crate::extract::AccessGate;
 use crate::state::AppState;
 use crate::storage::events::Actor;
 use crate::storage::hazards::{HazardRecord, TransitionError};
 use crate::storage::reviews::LimitError;
 use crate::storage::shops::ShopRecord;
+use crate::storage::tips::TipRecord;
 
 /// The shop with `id` if the caller may see it, else 404 (existence is not leaked).
 #[tracing::instrument(level = "debug", skip_all)]
@@ -41,11 +44,14 @@ struct InView {
     state: Option<web::Data<AppState>>,
     id: Option<i64>,
     principal: <Principal as FromRequest>::Future,
+    /// Open until the record is found visible or not: the body waits for that.
+    gate: AccessGate,
 }
 
 impl InView {
     fn of(req: &HttpRequest, payload: &mut Payload) -> Self {
         Self {
+            gate: AccessGate::open(req),
             state: req.app_data::<web::Data<AppState>>().cloned(),
             id: req
                 .match_info()
@@ -59,13 +65,13 @@ impl InView {
     async fn resolve(
         self,
         what: &'static str,
-    ) -> Result<(web::Data<AppState>, Principal, i64), ApiError> {
+    ) -> Result<(web::Data<AppState>, Principal, i64, AccessGate), ApiError> {
         let who = self.principal.await?;
         let state = self
             .state
             .ok_or_else(|| ApiError::invariant("application state missing"))?;
         let id = self.id.ok_or(ApiError::NotFound(what))?;
-        Ok((state, who, id))
+        Ok((state, who, id, self.gate))
     }
 }
 
@@ -76,8 +82,9 @@ impl FromRequest for ShopInView {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let view = InView::of(req, payload);
         Box::pin(async move {
-            let (state, who, id) = view.resolve("shop").await?;
+            let (state, who, id, gate) = view.resolve("shop").await?;
             let shop = visible_shop(&state, &who, id).await?;
+            drop(gate);
             Ok(Self { shop, who })
         })
     }
@@ -97,9 +104,80 @@ impl FromRequest for HazardInView {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let view = InView::of(req, payload);
         Box::pin(async move {
-            let (state, who, id) = view.resolve("hazard").await?;
+            let (state, who, id, gate) = view.resolve("hazard").await?;
             let hazard = visible_hazard(&state, &who, id).await?;
+            drop(gate);
             Ok(Self { hazard, who })
+        })
+    }
+}
+
+/// A record in view ([`ShopInView`], [`HazardInView`]) whose caller also has a role in `R`: 404 when
+/// the caller may not see the record (whatever its role), then 403 when it may but its role may not
+/// use the route; both before the body is read.
+pub struct WithRole<V, R>(pub V, pub PhantomData<R>);
+
+/// A record in view, and who views it.
+pub trait Viewed {
+    fn who(&self) -> &Principal;
+}
+
+impl Viewed for ShopInView {
+    fn who(&self) -> &Principal {
+        &self.who
+    }
+}
+
+impl Viewed for HazardInView {
+    fn who(&self) -> &Principal {
+        &self.who
+    }
+}
+
+impl<V, R> FromRequest for WithRole<V, R>
+where
+    V: FromRequest<Error = ApiError> + Viewed + 'static,
+    V::Future: 'static,
+    R: RoleSet + 'static,
+{
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let gate = AccessGate::open(req);
+        let view = V::from_request(req, payload);
+        Box::pin(async move {
+            let _open_until_decided = gate;
+            let view = view.await?;
+            view.who().require(R::ROLES)?;
+            Ok(WithRole(view, PhantomData))
+        })
+    }
+}
+
+/// The tip-off named by the route's `{id}`, for field staff who may see its shop: 403 for anyone
+/// else whichever tip is named (owners never handle tips), then 404 for a tip out of view.
+pub struct TipInView {
+    pub tip: TipRecord,
+    pub who: Principal,
+}
+
+impl FromRequest for TipInView {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let view = InView::of(req, payload);
+        Box::pin(async move {
+            let (state, who, id, gate) = view.resolve("tip").await?;
+            who.require(FIELD_STAFF)?;
+            let tip = state
+                .store
+                .tip(id, who.visibility())
+                .await?
+                .ok_or(ApiError::NotFound("tip"))?;
+            drop(gate);
+            Ok(Self { tip, who })
         })
     }
 }

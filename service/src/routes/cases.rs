@@ -183,7 +183,8 @@ async fn case_view(state: &AppState, case: CaseRecord) -> Result<CaseView, ApiEr
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CaseListQuery {
-    #[param(pattern = r"^r1\.-?[0-9]{1,18}\.[0-9]{1,18}$")]
+    #[validate(length(max = 128))]
+    #[param(max_length = 128, pattern = r"^r1\.-?[0-9]{1,18}\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
@@ -274,7 +275,8 @@ pub struct CaseActionRequest {
     #[schema(max_length = 200)]
     pub outcome: Option<String>,
     /// With `summons` (required there), RFC 3339: when the owner is to attend.
-    #[schema(format = DateTime)]
+    #[validate(length(max = 40))]
+    #[schema(format = DateTime, max_length = 40)]
     pub at: Option<String>,
     /// With `summons` (required there): where the owner is to attend.
     #[validate(length(min = 1, max = 200))]

@@ -5,13 +5,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::access::{actor, ShopInView};
+use super::access::{actor, ShopInView, WithRole};
 use super::responses::{DistrictOnly, ShopScoped};
 use super::{rfc3339, Paged};
-use crate::auth::{Authorized, DistrictStaff};
+use crate::auth::{Authorized, DistrictStaff, ShopOwners};
 use crate::domain::dispute::{DisputeOutcome, DisputeStatus, DisputeTarget};
 use crate::domain::page::PageRequest;
-use crate::domain::role::Role;
 use crate::domain::vocabulary::{valid_choice, Choice};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{ValidJson, ValidQuery};
@@ -97,10 +96,9 @@ impl From<DisputeError> for ApiError {
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn open_dispute(
     state: web::Data<AppState>,
-    ShopInView { shop, who }: ShopInView,
+    WithRole(ShopInView { shop, who }, _): WithRole<ShopInView, ShopOwners>,
     ValidJson(body): ValidJson<DisputeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    who.require(&[Role::Owner])?;
     let target = body.target.get("target")?;
     let record = state
         .store
@@ -121,7 +119,8 @@ pub async fn open_dispute(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DisputeListQuery {
-    #[param(pattern = r"^v1\.[0-9]{1,18}$")]
+    #[validate(length(max = 128))]
+    #[param(max_length = 128, pattern = r"^v1\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]

@@ -1,10 +1,14 @@
 //! What answers when no route matched: 405 with `Allow` when the path exists for other methods,
-//! otherwise 404 — both in the error envelope.
+//! otherwise 404 — both in the error envelope. And HEAD, which every GET route answers.
 //!
 //! actix registers each macro-routed handler as its own resource guarded by method, so an
 //! unregistered method on a known path would fall through to a plain 404; the route table, built
 //! from the OpenAPI document, tells the two apart.
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::error::ApiError;
@@ -82,10 +86,38 @@ fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<String> {
         ("PATCH", item.patch.is_some()),
         ("DELETE", item.delete.is_some()),
     ];
-    ops.iter()
+    let mut methods: Vec<String> = ops
+        .iter()
         .filter(|(_, present)| *present)
         .map(|(m, _)| (*m).to_owned())
-        .collect()
+        .collect();
+    if item.get.is_some() {
+        methods.push("HEAD".to_owned());
+    }
+    methods
+}
+
+/// Middleware: HEAD is routed as GET (RFC 9110 §9.3.2), so every GET route answers it with the same
+/// status and headers; the HTTP/1 encoder, which saw the request's HEAD, sends no body. A path
+/// known to have no GET keeps its HEAD and gets the fallback's 405.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        let known = req
+            .app_data::<web::Data<RouteTable>>()
+            .and_then(|table| table.allowed(req.path()));
+        // An unknown path (the docs, or nothing) goes on as GET too: its GET answers for it.
+        let has_get = match known {
+            Some(methods) => methods.iter().any(|m| m == "GET"),
+            None => true,
+        };
+        if has_get {
+            req.head_mut().method = Method::GET;
+        }
+    }
+    next.call(req).await
 }
 
 /// The default service of the app.

@@ -103,7 +103,8 @@ pub async fn create_grid(
 #[into_params(parameter_in = Query)]
 pub struct GridListQuery {
     /// The `next_cursor` of the previous page.
-    #[param(pattern = r"^g1\.[A-Za-z0-9][A-Za-z0-9-]{0,15}$")]
+    #[validate(length(max = 19))]
+    #[param(max_length = 19, pattern = r"^g1\.[A-Za-z0-9][A-Za-z0-9-]{0,15}$")]
     pub cursor: Option<String>,
     /// Items per page: 50 by default, at most 200.
     #[validate(range(min = 1))]

@@ -5,15 +5,14 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
-use super::access::{actor, HazardInView, ShopInView, FIELD_STAFF};
+use super::access::{actor, HazardInView, ShopInView, WithRole, FIELD_STAFF};
 use super::hazard_views::{HazardStoryView, HazardView};
 use super::responses::{Authenticated, HazardScoped, ShopScoped};
 use super::{grid_filter, ranked_page, Paged};
-use crate::auth::Principal;
+use crate::auth::{FieldStaff, Principal, ShopOwners};
 use crate::domain::check;
 use crate::domain::hazard::{check_evidence, evidence_json, EvidenceRef, HazardStatus};
 use crate::domain::page::{PageRequest, RankCursor};
-use crate::domain::role::Role;
 use crate::domain::shop::GridCode;
 use crate::domain::vocabulary::{text_enum, valid_choice, Choice};
 use crate::error::{ApiError, ErrorEnvelope};
@@ -30,7 +29,8 @@ fn valid_evidence(v: &[EvidenceRef]) -> Result<(), ValidationError> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct HazardListQuery {
-    #[param(pattern = r"^v1\.[0-9]{1,18}$")]
+    #[validate(length(max = 128))]
+    #[param(max_length = 128, pattern = r"^v1\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
@@ -79,7 +79,8 @@ pub struct HazardQueueQuery {
     #[param(value_type = Option<HazardListStatus>)]
     pub status: Option<Choice<HazardListStatus>>,
     /// The `next_cursor` of the previous page (keep the same filters).
-    #[param(pattern = r"^r1\.-?[0-9]{1,18}\.[0-9]{1,18}$")]
+    #[validate(length(max = 128))]
+    #[param(max_length = 128, pattern = r"^r1\.-?[0-9]{1,18}\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
@@ -206,10 +207,9 @@ pub struct RectificationRequest {
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn submit_rectification(
     state: web::Data<AppState>,
-    HazardInView { hazard, who }: HazardInView,
+    WithRole(HazardInView { hazard, who }, _): WithRole<HazardInView, ShopOwners>,
     ValidJson(body): ValidJson<RectificationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    who.require(&[Role::Owner])?;
     let now = state.now_ms();
     let evidence = evidence_json(&body.evidence);
     let updated = state
@@ -273,10 +273,9 @@ text_enum!(
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn verify_rectification(
     state: web::Data<AppState>,
-    HazardInView { hazard, who }: HazardInView,
+    WithRole(HazardInView { hazard, who }, _): WithRole<HazardInView, FieldStaff>,
     ValidJson(body): ValidJson<VerificationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    who.require(FIELD_STAFF)?;
     let accepted = body.outcome.get("outcome")? == VerificationOutcome::Accepted;
     let reason = body
         .reason

@@ -117,7 +117,10 @@ impl<T: ToSchema> Paged<T> {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// The `next_cursor` of the previous page.
-    #[param(pattern = r"^v1\.[0-9]{1,18}$")]
+    // 128 everywhere: the longest cursor handed out (a policy list's, after a 64-character
+    // version) is 90 characters.
+    #[validate(length(max = 128))]
+    #[param(max_length = 128, pattern = r"^v1\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     /// Items per page: 50 by default, at most 200.
     #[validate(range(min = 1))]

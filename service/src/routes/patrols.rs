@@ -6,10 +6,11 @@ use shopcredit_scoring::Text;
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
-use super::access::{actor, category_of, parse_time, ShopInView, FIELD_STAFF};
+use super::access::{actor, category_of, parse_time, ShopInView, WithRole};
 use super::hazard_views::HazardView;
 use super::responses::ShopScoped;
 use super::rfc3339;
+use crate::auth::FieldStaff;
 use crate::domain::check;
 use crate::domain::hazard::{
     check_evidence, EvidenceRef, Finding, HazardSource, HazardType, PatrolKind, Severity,
@@ -45,6 +46,8 @@ pub struct FindingRequest {
     /// The checklist item this finding is about (it must be on the shop's checklist). A finding on
     /// an item takes that item's hazard type: a `hazard_type` that differs from the item's is
     /// refused with 422 on `findings[i].hazard_type`, naming the item's type.
+    #[validate(length(max = 64))]
+    #[schema(max_length = 64)]
     pub item_id: Option<String>,
     #[serde(default)]
     #[validate(custom(function = "valid_evidence"))]
@@ -57,7 +60,8 @@ pub struct FindingRequest {
 #[serde(deny_unknown_fields)]
 pub struct PatrolRequest {
     /// When the visit happened (RFC 3339); may be in the past, never in the future.
-    #[schema(format = DateTime, example = "2026-11-23T09:30:00+08:00")]
+    #[validate(length(max = 40))]
+    #[schema(format = DateTime, max_length = 40, example = "2026-11-23T09:30:00+08:00")]
     pub observed_at: String,
     #[validate(custom(function = "valid_choice"))]
     #[schema(value_type = PatrolKind)]
@@ -104,10 +108,9 @@ pub struct PatrolView {
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn record_patrol(
     state: web::Data<AppState>,
-    ShopInView { shop, who }: ShopInView,
+    WithRole(ShopInView { shop, who }, _): WithRole<ShopInView, FieldStaff>,
     ValidJson(body): ValidJson<PatrolRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    who.require(FIELD_STAFF)?;
     let now = state.now_ms();
     let observed_at = parse_time("observed_at", &body.observed_at)?;
     if observed_at > now + CLOCK_SKEW_MS {

@@ -1,18 +1,16 @@
 //! Scoring policies for regulators: the one in force, new versions, back-tests and adoption.
 
 use actix_web::{get, post, web, HttpResponse};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use shopcredit_scoring::{Policy, PolicyError};
-use utoipa::ToSchema;
-
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use super::access::actor;
 use super::jobs::JobView;
 use super::responses::DistrictOnly;
 use super::stored_json;
-use super::{rfc3339, PageQuery, Paged};
+use super::{rfc3339, Paged};
 use crate::assessor::stored_policy;
 use crate::auth::{Authorized, DistrictStaff};
 use crate::domain::job::JobKind;
@@ -62,24 +60,39 @@ pub struct PolicySummary {
     pub created_by: String,
 }
 
-/// The cursor of the policy list: the last version seen.
-fn policy_cursor(version: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("p1:{version}"))
+/// Paging of the policy list: newest first, the cursor is the last version seen (`p1.VERSION`).
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PolicyListQuery {
+    /// The `next_cursor` of the previous page.
+    #[validate(length(max = 67))]
+    #[param(max_length = 67, pattern = r"^p1\.[a-z0-9][a-z0-9._-]{0,63}$")]
+    pub cursor: Option<String>,
+    /// Items per page: 50 by default, at most 200.
+    #[validate(range(min = 1))]
+    #[param(minimum = 1)]
+    pub limit: Option<i64>,
 }
 
+/// The cursor of the policy list: the last version seen.
+fn policy_cursor(version: &str) -> String {
+    format!("p1.{version}")
+}
+
+/// Any slug is a position: a version that does not exist (any more) ends the list.
 fn parse_policy_cursor(cursor: &str) -> Result<String, ApiError> {
-    URL_SAFE_NO_PAD
-        .decode(cursor.trim())
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|t| t.strip_prefix("p1:").map(str::to_owned))
+    cursor
+        .strip_prefix("p1.")
+        .and_then(|v| PolicyVersion::parse(v).ok())
+        .map(|v| v.as_str().to_owned())
         .ok_or_else(|| ApiError::field("cursor", "not a cursor returned by this list"))
 }
 
 /// Every policy version, newest first, paged (regulators, admins).
 #[utoipa::path(
     tag = "policies",
-    params(PageQuery),
+    params(PolicyListQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of policy versions", body = Paged<PolicySummary>),
@@ -92,7 +105,7 @@ fn parse_policy_cursor(cursor: &str) -> Result<String, ApiError> {
 pub async fn list_policies(
     state: web::Data<AppState>,
     _staff: Authorized<DistrictStaff>,
-    ValidQuery(query): ValidQuery<PageQuery>,
+    ValidQuery(query): ValidQuery<PolicyListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let after = query
         .cursor
@@ -125,11 +138,12 @@ pub async fn list_policies(
 /// One policy version with its body (regulators, admins).
 #[utoipa::path(
     tag = "policies",
-    params(("version" = String, Path, description = "Policy version")),
+    params(("version" = String, Path, description = "Policy version", max_length = 64, pattern = "^[a-z0-9][a-z0-9._-]{0,63}$")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The policy", body = PolicyView),
         (status = 404, description = "No such policy", body = ErrorEnvelope),
+        (status = 422, description = "The version is not a slug", body = ErrorEnvelope),
         DistrictOnly,
     )
 )]
@@ -140,9 +154,10 @@ pub async fn get_policy(
     _staff: Authorized<DistrictStaff>,
     version: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let version = path_version(&version)?;
     let record = state
         .store
-        .policy(&version)
+        .policy(version.as_str())
         .await?
         .ok_or(ApiError::NotFound("policy"))?;
     Ok(HttpResponse::Ok().json(PolicyView::from_record(record)?))
@@ -169,6 +184,12 @@ pub async fn current_policy(
         .await?
         .ok_or(ApiError::NotFound("policy"))?;
     Ok(HttpResponse::Ok().json(PolicyView::from_record(record)?))
+}
+
+/// The `{version}` of a path: a slug, or 422 naming `version` (a path such as `../x` or 5,000
+/// characters is refused before it reaches the database or a log line).
+fn path_version(raw: &str) -> Result<PolicyVersion, ApiError> {
+    PolicyVersion::parse(raw).map_err(|e| ApiError::field("version", e.0))
 }
 
 fn policy_error(err: PolicyError) -> ApiError {
@@ -241,11 +262,12 @@ async fn queue_policy_job(
 /// poll `Location` until its `result` holds a `Backtest`.
 #[utoipa::path(
     tag = "policies",
-    params(("version" = String, Path, description = "Policy version")),
+    params(("version" = String, Path, description = "Policy version", max_length = 64, pattern = "^[a-z0-9][a-z0-9._-]{0,63}$")),
     security(("bearer" = [])),
     responses(
         (status = 202, description = "Queued; the job's result will be a Backtest", body = JobView),
         (status = 404, description = "No such policy to back-test", body = ErrorEnvelope),
+        (status = 422, description = "The version is not a slug", body = ErrorEnvelope),
         DistrictOnly,
     )
 )]
@@ -256,18 +278,20 @@ pub async fn backtest_policy(
     staff: Authorized<DistrictStaff>,
     version: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    queue_policy_job(state, &staff, &version, JobKind::BacktestPolicy).await
+    let version = path_version(&version)?;
+    queue_policy_job(state, &staff, version.as_str(), JobKind::BacktestPolicy).await
 }
 
 /// Adopt a policy (regulators, admins): it is in force from when the job starts, and every shop is
 /// rescored under it. Runs as a job: poll `Location` until its `result` holds an `Adoption`.
 #[utoipa::path(
     tag = "policies",
-    params(("version" = String, Path, description = "Policy version")),
+    params(("version" = String, Path, description = "Policy version", max_length = 64, pattern = "^[a-z0-9][a-z0-9._-]{0,63}$")),
     security(("bearer" = [])),
     responses(
         (status = 202, description = "Queued; the job's result will be an Adoption", body = JobView),
         (status = 404, description = "No such policy to adopt", body = ErrorEnvelope),
+        (status = 422, description = "The version is not a slug", body = ErrorEnvelope),
         (status = 409, description = "This version is already in force", body = ErrorEnvelope),
         DistrictOnly,
     )
@@ -279,12 +303,14 @@ pub async fn adopt_policy(
     staff: Authorized<DistrictStaff>,
     version: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let version = path_version(&version)?;
     // Checked before queueing: re-adopting the policy in force would rescore every shop for nothing.
     let current = state.store.current_policy().await?;
-    if current.is_some_and(|p| p.version == *version) {
+    if current.is_some_and(|p| p.version == version.as_str()) {
         return Err(ApiError::Conflict(format!(
-            "policy {version} is already in force"
+            "policy {} is already in force",
+            version.as_str()
         )));
     }
-    queue_policy_job(state, &staff, &version, JobKind::AdoptPolicy).await
+    queue_policy_job(state, &staff, version.as_str(), JobKind::AdoptPolicy).await
 }

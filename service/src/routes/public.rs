@@ -18,7 +18,7 @@ use crate::storage::shops::ShopRecord;
 /// A shop's public view by its door code (any case).
 #[utoipa::path(
     tag = "public",
-    params(("code" = String, Path, description = "The door code, case-insensitive")),
+    params(("code" = String, Path, description = "The door code, case-insensitive", max_length = 8)),
     responses(
         (status = 200, description = "The shop's public view", body = PublicShopResponse),
         (status = 404, description = "No shop has this code", body = ErrorEnvelope),
@@ -94,7 +94,8 @@ pub struct PublicSearchQuery {
     #[param(min_length = 1, max_length = 100)]
     pub q: Option<String>,
     /// `next_cursor` of the previous page.
-    #[param(pattern = r"^v1\.[0-9]{1,18}$")]
+    #[validate(length(max = 128))]
+    #[param(max_length = 128, pattern = r"^v1\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     /// Page size, default 50; larger values are capped at 200.
     #[validate(range(min = 1))]

@@ -43,7 +43,7 @@ pub struct ReviewReceipt {
 /// with `Retry-After`). Duplicate texts and bursts are kept but held until a regulator clears them.
 #[utoipa::path(
     tag = "public",
-    params(("code" = String, Path, description = "The door code")),
+    params(("code" = String, Path, description = "The door code", max_length = 8)),
     request_body = ReviewRequest,
     responses(
         (status = 201, description = "Recorded", body = ReviewReceipt),
@@ -123,7 +123,8 @@ impl From<ReviewRecord> for ReviewView {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ReviewListQuery {
-    #[param(pattern = r"^v1\.[0-9]{1,18}$")]
+    #[validate(length(max = 128))]
+    #[param(max_length = 128, pattern = r"^v1\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]

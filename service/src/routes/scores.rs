@@ -31,7 +31,8 @@ impl From<AssessError> for ApiError {
 #[into_params(parameter_in = Query)]
 pub struct ScoreQuery {
     /// RFC 3339: recompute the score as it was at this instant, from what was recorded by then.
-    #[param(value_type = Option<String>, format = DateTime, min_length = 1)]
+    #[validate(length(min = 1, max = 40))]
+    #[param(value_type = Option<String>, format = DateTime, min_length = 1, max_length = 40)]
     pub as_of: Option<String>,
 }
 
@@ -94,7 +95,8 @@ pub async fn get_score(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
-    #[param(pattern = r"^v1\.[0-9]{1,18}$")]
+    #[validate(length(max = 128))]
+    #[param(max_length = 128, pattern = r"^v1\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]

@@ -5,13 +5,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::access::{actor, category_of, ShopInView};
+use super::access::{actor, category_of, ShopInView, WithRole};
 use super::hazard_views::HazardView;
 use super::responses::ShopScoped;
 use super::rfc3339;
+use crate::auth::ShopOwners;
 use crate::domain::checklist::{check_answers, Answer, CheckResult, ChecklistItem};
 use crate::domain::hazard::{EvidenceRef, Finding, HazardSource};
-use crate::domain::role::Role;
 use crate::domain::shop::Category;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::ValidJson;
@@ -52,16 +52,21 @@ pub async fn get_checklist(
 }
 
 /// One answer of a self-check.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerRequest {
+    #[validate(length(max = 64))]
+    #[schema(max_length = 64)]
     pub item_id: String,
     pub result: CheckResult,
     /// Required when the item fails: what is wrong.
+    #[validate(length(max = 500))]
     #[schema(max_length = 500)]
     pub note: Option<String>,
-    /// `YYYY-MM-DD`; required when an item that tracks an expiry date passes.
-    #[schema(format = Date)]
+    /// `YYYY-MM-DD`, within ten years of today; required when an item that tracks an expiry date
+    /// passes.
+    #[validate(length(max = 10))]
+    #[schema(format = Date, max_length = 10)]
     pub expires_on: Option<String>,
     #[serde(default)]
     #[schema(max_items = 10)]
@@ -72,7 +77,7 @@ pub struct AnswerRequest {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SelfCheckRequest {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), nested)]
     #[schema(min_items = 1, max_items = 200)]
     pub answers: Vec<AnswerRequest>,
 }
@@ -109,10 +114,9 @@ pub struct SelfCheckView {
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn submit_self_check(
     state: web::Data<AppState>,
-    ShopInView { shop, who }: ShopInView,
+    WithRole(ShopInView { shop, who }, _): WithRole<ShopInView, ShopOwners>,
     ValidJson(body): ValidJson<SelfCheckRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    who.require(&[Role::Owner])?;
     let items = state.checklists.items(category_of(&shop)?);
     let answers = body
         .answers

@@ -279,7 +279,8 @@ pub struct ShopListQuery {
     #[param(value_type = Option<ShopOrder>)]
     pub order: Option<Choice<ShopOrder>>,
     /// `next_cursor` of the previous page.
-    #[param(pattern = r"^r1\.-?[0-9]{1,18}\.[0-9]{1,18}$")]
+    #[validate(length(max = 128))]
+    #[param(max_length = 128, pattern = r"^r1\.-?[0-9]{1,18}\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     /// Page size, default 50; larger values are capped at 200.
     #[param(minimum = 1)]

@@ -3,13 +3,12 @@
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpResponse};
 
-use super::access::{actor, ShopInView};
+use super::access::{actor, ShopInView, WithRole};
 use super::responses::{Authenticated, ShopScoped};
 use super::shop_views::{CreateShopRequest, ShopListQuery, ShopResponse, UpdateShopRequest};
 use super::{grid_filter, ranked_page, Paged};
 use crate::auth::{Authorized, DistrictStaff, Principal};
 use crate::domain::page::RankCursor;
-use crate::domain::role::Role;
 use crate::domain::shop::{Category, ShopCode, ShopOrder};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{ValidJson, ValidQuery};
@@ -122,11 +121,10 @@ pub async fn get_shop(
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn update_shop(
     state: web::Data<AppState>,
-    ShopInView { shop, who }: ShopInView,
+    // Existence first, then permission: a shop the caller may not see is 404, never 403.
+    WithRole(ShopInView { shop, who }, _): WithRole<ShopInView, DistrictStaff>,
     ValidJson(body): ValidJson<UpdateShopRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    // Existence first (ShopInView), then permission: a shop the caller may not see is 404, never 403.
-    who.require(&[Role::Regulator, Role::Admin])?;
     let changes = body.into_domain()?;
     let record = state
         .store

@@ -6,7 +6,7 @@ use shopcredit_scoring::Text;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::access::{actor, client_address, FIELD_STAFF};
+use super::access::{actor, client_address, TipInView, FIELD_STAFF};
 use super::hazard_views::HazardView;
 use super::public::open_shop_by_code;
 use super::responses::Authenticated;
@@ -53,7 +53,7 @@ pub struct TipReceipt {
 /// Report a problem at a shop (anyone; ten tip-offs an hour per client, twenty an hour per shop).
 #[utoipa::path(
     tag = "public",
-    params(("code" = String, Path, description = "The door code")),
+    params(("code" = String, Path, description = "The door code", max_length = 8)),
     request_body = TipRequest,
     responses(
         (status = 201, description = "Received", body = TipReceipt),
@@ -100,7 +100,7 @@ pub struct TipStatusView {
 /// The status of a tip-off by its receipt (anyone holding the receipt).
 #[utoipa::path(
     tag = "public",
-    params(("receipt" = String, Path, description = "The receipt given when the tip was sent")),
+    params(("receipt" = String, Path, description = "The receipt given when the tip was sent", max_length = 10)),
     responses(
         (status = 200, description = "The status", body = TipStatusView),
         (status = 404, description = "No tip has this receipt", body = ErrorEnvelope),
@@ -113,6 +113,10 @@ pub async fn get_tip_status(
     receipt: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let receipt = receipt.trim().to_ascii_uppercase();
+    // A receipt of another length names no tip: no need to ask the database.
+    if receipt.len() != RECEIPT_LEN {
+        return Err(ApiError::NotFound("tip"));
+    }
     let tip = state
         .store
         .tip_by_receipt(&receipt)
@@ -161,7 +165,8 @@ impl From<TipRecord> for TipView {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TipListQuery {
-    #[param(pattern = r"^v1\.[0-9]{1,18}$")]
+    #[validate(length(max = 128))]
+    #[param(max_length = 128, pattern = r"^v1\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     #[validate(range(min = 1))]
     #[param(minimum = 1)]
@@ -219,15 +224,6 @@ pub struct VerifiedTip {
     pub hazard: HazardView,
 }
 
-async fn visible_tip(state: &AppState, who: &Principal, id: i64) -> Result<TipRecord, ApiError> {
-    who.require(FIELD_STAFF)?;
-    state
-        .store
-        .tip(id, who.visibility())
-        .await?
-        .ok_or(ApiError::NotFound("tip"))
-}
-
 impl From<TipError> for ApiError {
     fn from(err: TipError) -> Self {
         match err {
@@ -258,11 +254,9 @@ impl From<TipError> for ApiError {
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn verify_tip(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    TipInView { tip, who }: TipInView,
     ValidJson(body): ValidJson<VerifyTipRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let tip = visible_tip(&state, &who, id.into_inner()).await?;
     let now = state.now_ms();
     let hazard = Finding {
         source: HazardSource::TipOff,
@@ -313,11 +307,9 @@ pub struct DismissTipRequest {
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn dismiss_tip(
     state: web::Data<AppState>,
-    who: Principal,
-    id: web::Path<i64>,
+    TipInView { tip, who }: TipInView,
     ValidJson(body): ValidJson<DismissTipRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let tip = visible_tip(&state, &who, id.into_inner()).await?;
     let record = state
         .store
         .dismiss_tip(tip.id, body.reason.trim(), state.now_ms(), &actor(&who))

@@ -2,7 +2,7 @@
 //! credit codes, likely duplicate shops, findings whose type contradicts their checklist item,
 //! policy versions that are not slugs, and event-feed positions past the end.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use shopcredit_e2e::{on_both_backends, shop_body, TestApp};
 use shopcredit_service::auth::mint_token;
@@ -330,7 +330,8 @@ async fn a_policy_version_must_be_a_slug(app: TestApp) {
     let regulator = app.token(Role::Regulator, &[], &[]).await;
     let current = app.get("/v1/policies/current", Some(&regulator)).await;
     let mut policy = current.body["policy"].clone();
-    for bad in ["bad 4/x", "../x", "Upper", "-x", ""] {
+    let long = "a".repeat(5000);
+    for bad in ["bad 4/x", "../x", "Upper", "-x", "", &long] {
         policy["version"] = json!(bad);
         let refused = app.post("/v1/policies", Some(&regulator), &policy).await;
         assert_eq!(
@@ -344,6 +345,34 @@ async fn a_policy_version_must_be_a_slug(app: TestApp) {
     policy["version"] = json!("district-2026.1_b");
     let created = app.post("/v1/policies", Some(&regulator), &policy).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+}
+
+async fn a_policy_version_in_a_path_must_be_a_slug(app: TestApp) {
+    let regulator = app.token(Role::Regulator, &[], &[]).await;
+    let long = "a".repeat(5000);
+    for bad in ["..%2Fx", "Upper", long.as_str()] {
+        for (method, path) in [
+            (Method::GET, format!("/v1/policies/{bad}")),
+            (Method::POST, format!("/v1/policies/{bad}/backtest")),
+            (Method::POST, format!("/v1/policies/{bad}/adopt")),
+        ] {
+            let refused = app
+                .call(method.clone(), &path, Some(&regulator), None)
+                .await;
+            let shown: String = path.chars().take(40).collect();
+            assert_eq!(
+                refused.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{method} {shown}: {}",
+                refused.text
+            );
+            assert_eq!(refused.error_fields(), vec!["version"], "{method} {shown}");
+        }
+    }
+    let unknown = app
+        .get("/v1/policies/no-such-version", Some(&regulator))
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.text);
 }
 
 async fn an_event_feed_position_past_the_end_is_refused(app: TestApp) {
@@ -418,5 +447,6 @@ on_both_backends!(
     a_likely_duplicate_shop_is_refused_unless_confirmed,
     a_finding_on_a_checklist_item_must_have_the_items_hazard_type,
     a_policy_version_must_be_a_slug,
+    a_policy_version_in_a_path_must_be_a_slug,
     an_event_feed_position_past_the_end_is_refused,
 );

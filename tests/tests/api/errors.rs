@@ -4,6 +4,7 @@ use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use shopcredit_e2e::{on_both_backends, shop_body, Answer, TestApp};
+use shopcredit_service::domain::role::Role;
 
 fn with(field: &str, value: Value) -> Value {
     let mut body = shop_body("好味餐厅", "G01");
@@ -153,7 +154,7 @@ async fn unknown_routes_and_methods_use_the_envelope(app: TestApp) {
     let wrong_method = app.call(Method::DELETE, "/v1/shops/1", None, None).await;
     assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(wrong_method.error_code(), Some("method_not_allowed"));
-    assert_eq!(wrong_method.headers["allow"], "GET, PATCH");
+    assert_eq!(wrong_method.headers["allow"], "GET, HEAD, PATCH");
 
     let admin = app.admin().await;
     let not_a_number = app.get("/v1/shops/abc", Some(&admin)).await;
@@ -183,6 +184,52 @@ async fn bad_query_parameters_are_named(app: TestApp) {
     }
 }
 
+async fn strings_longer_than_their_documented_bound_are_refused(app: TestApp) {
+    let admin = app.admin().await;
+    let regulator = app.token(Role::Regulator, &[], &[]).await;
+    let shop = app.create_shop(&admin, "甲店", "G01").await;
+    let id = shop["id"].as_i64().unwrap();
+    let long = |n: usize| "1".repeat(n);
+    let reads = [
+        (format!("/v1/shops?cursor={}", long(129)), "cursor"),
+        (format!("/v1/events?after={}", long(21)), "after"),
+        (format!("/v1/shops/{id}/score?as_of={}", long(41)), "as_of"),
+    ];
+    for (path, field) in reads {
+        let answer = app.get(&path, Some(&regulator)).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            answer.text
+        );
+        assert_eq!(answer.error_fields(), vec![field.to_owned()], "{field}");
+    }
+    let patrol = |observed_at: String, item_id: String| {
+        json!({"observed_at": observed_at, "kind": "grid_patrol", "findings": [{
+            "hazard_type": "fire", "severity": "minor", "description": "x", "item_id": item_id}]})
+    };
+    let now = app.now().to_rfc3339();
+    let writes = [
+        (
+            patrol(long(41), "fire.extinguisher_in_date".to_owned()),
+            "observed_at",
+        ),
+        (patrol(now, "x".repeat(65)), "findings[0].item_id"),
+    ];
+    for (body, field) in writes {
+        let path = format!("/v1/shops/{id}/patrols");
+        let answer = app.post(&path, Some(&regulator), &body).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            answer.text
+        );
+        assert_eq!(answer.error_fields(), vec![field.to_owned()], "{field}");
+    }
+}
+
 on_both_backends!(
     invalid_shop_registrations_name_the_offending_field,
     every_invalid_field_is_reported_at_once,
@@ -192,4 +239,5 @@ on_both_backends!(
     an_oversized_body_is_a_413,
     unknown_routes_and_methods_use_the_envelope,
     bad_query_parameters_are_named,
+    strings_longer_than_their_documented_bound_are_refused,
 );

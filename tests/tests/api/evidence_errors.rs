@@ -135,6 +135,22 @@ async fn invalid_self_checks_are_refused_naming_the_items(app: TestApp) {
     let mut bad_result = good.clone();
     bad_result[1]["result"] = json!("maybe");
     let first_key = format!("answers[{first_id}]");
+    // A date that silences reminders for ever: years ahead of any licence or certificate.
+    let tracked = good
+        .iter()
+        .position(|a| a.get("expires_on").is_some())
+        .unwrap();
+    let tracked_key = format!("answers[{}]", good[tracked]["item_id"].as_str().unwrap());
+    let expiring = |date: &str| {
+        let mut answers = good.clone();
+        answers[tracked]["expires_on"] = json!(date);
+        answers.swap(0, tracked);
+        json!({"answers": answers})
+    };
+    let eleven_years = (app.now() + Duration::days(11 * 366))
+        .format("%Y-%m-%d")
+        .to_string();
+
     let second_key = format!("answers[{}]", good[1]["item_id"].as_str().unwrap());
     use StatusCode as S;
     let cases: Vec<Case> = vec![
@@ -161,6 +177,43 @@ async fn invalid_self_checks_are_refused_naming_the_items(app: TestApp) {
             json!({"answers": fail_without_note}),
             S::UNPROCESSABLE_ENTITY,
             Some(&second_key),
+        ),
+        (
+            "expiry in 9999",
+            path.clone(),
+            Some(&w.owner),
+            expiring("9999-12-31"),
+            S::UNPROCESSABLE_ENTITY,
+            Some(&tracked_key),
+        ),
+        (
+            "expiry more than ten years ahead",
+            path.clone(),
+            Some(&w.owner),
+            expiring(&eleven_years),
+            S::UNPROCESSABLE_ENTITY,
+            Some(&tracked_key),
+        ),
+        (
+            "expiry a century ago on a failed item",
+            path.clone(),
+            Some(&w.owner),
+            {
+                let mut body = expiring("1926-01-01");
+                body["answers"][0]["result"] = json!("fail");
+                body["answers"][0]["note"] = json!("过期了 expired");
+                body
+            },
+            S::UNPROCESSABLE_ENTITY,
+            Some(&tracked_key),
+        ),
+        (
+            "expiry in a five-digit year",
+            path.clone(),
+            Some(&w.owner),
+            expiring("+10000-01-01"),
+            S::UNPROCESSABLE_ENTITY,
+            Some("answers[0].expires_on"),
         ),
         (
             "unknown result",

@@ -1,6 +1,8 @@
 //! End-to-end API tests; every test runs on SQLite and on PostgreSQL, each on a fresh database.
 
 mod abuse_limits;
+mod access_first;
+mod authorization_matrix;
 mod bad_data;
 mod bad_tokens;
 mod concurrency;
@@ -9,6 +11,7 @@ mod errors;
 mod evidence_errors;
 mod evidence_loop;
 mod fair_scores;
+mod head;
 mod health;
 mod idempotency;
 mod jobs;

@@ -114,6 +114,8 @@ fn every_cursor_parameter_states_the_pattern_the_server_reads() {
                         .contains(&path.as_str());
                     let expected = if path == "/v1/grids" {
                         r"^g1\.[A-Za-z0-9][A-Za-z0-9-]{0,15}$"
+                    } else if path == "/v1/policies" {
+                        r"^p1\.[a-z0-9][a-z0-9._-]{0,63}$"
                     } else if ranked {
                         RANK_CURSOR_PATTERN
                     } else {
@@ -319,6 +321,117 @@ fn the_enum_check_finds_bare_strings_wherever_they_hide() {
             "Bad.severity",
             "GET /v1/things 200 application/json.role",
             "GET /v1/things parameter status",
+        ]
+    );
+}
+
+/// Every string a client sends (request-body properties at any depth, path and query parameters)
+/// that admits free text — a bare string, not an enum — and has no `maxLength`. `$ref`s into
+/// `components` are followed; `seen` stops recursive schemas.
+fn unbounded_strings(doc: &Value) -> BTreeSet<String> {
+    fn walk(doc: &Value, schema: &Value, at: &str, seen: &[String], out: &mut BTreeSet<String>) {
+        let Some(object) = schema.as_object() else {
+            return;
+        };
+        if let Some(target) = object.get("$ref").and_then(Value::as_str) {
+            let name = target.rsplit('/').next().unwrap_or(target).to_owned();
+            if !seen.contains(&name) {
+                let seen = [seen, std::slice::from_ref(&name)].concat();
+                walk(doc, &doc["components"]["schemas"][&name], at, &seen, out);
+            }
+            return;
+        }
+        if is_bare_string(schema) && !object.contains_key("maxLength") {
+            out.insert(at.to_owned());
+        }
+        for (name, property) in object
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            walk(doc, property, &format!("{at}.{name}"), seen, out);
+        }
+        for key in ["items", "additionalProperties"] {
+            if let Some(inner) = object.get(key) {
+                walk(doc, inner, &format!("{at}[]"), seen, out);
+            }
+        }
+        for key in ["allOf", "oneOf", "anyOf"] {
+            for inner in object
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                walk(doc, inner, at, seen, out);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let context = format!("{} {path}", method.to_uppercase());
+            for parameter in op["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap_or_default();
+                let here = format!("{context} parameter {name}");
+                walk(doc, &parameter["schema"], &here, &[], &mut out);
+            }
+            for (media, content) in op["requestBody"]["content"]
+                .as_object()
+                .into_iter()
+                .flatten()
+            {
+                let here = format!("{context} body {media}");
+                walk(doc, &content["schema"], &here, &[], &mut out);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_string_a_client_sends_has_a_max_length_in_the_document() {
+    let doc: Value = serde_json::from_str(&shopcredit_service::openapi::document_json()).unwrap();
+    let unbounded = unbounded_strings(&doc);
+    assert!(
+        unbounded.is_empty(),
+        "{} strings a client sends have no maxLength in the OpenAPI document (bound each, in \
+         its validator attribute and its schema):\n  {}",
+        unbounded.len(),
+        unbounded.into_iter().collect::<Vec<_>>().join("\n  ")
+    );
+}
+
+#[test]
+fn the_bound_check_follows_references_into_request_bodies() {
+    let doc = serde_json::json!({
+        "components": {"schemas": {
+            "Evidence": {"type": "object", "properties": {
+                "url": {"type": ["string", "null"]},
+                "kind": {"type": "string", "enum": ["a"]},
+                "sha256": {"type": "string", "maxLength": 64}}},
+            "Node": {"type": "object", "properties": {
+                "name": {"type": "string"},
+                "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}}}}},
+        "paths": {"/v1/things/{code}": {"post": {
+            "parameters": [
+                {"name": "code", "in": "path", "schema": {"type": "string"}},
+                {"name": "id", "in": "query", "schema": {"type": "integer"}}],
+            "requestBody": {"content": {"application/json": {"schema": {
+                "type": "object", "properties": {
+                    "evidence": {"type": "array", "items": {"$ref": "#/components/schemas/Evidence"}},
+                    "tree": {"$ref": "#/components/schemas/Node"}}}}}},
+            "responses": {"200": {"content": {"application/json": {"schema": {
+                "type": "object", "properties": {"echo": {"type": "string"}}}}}}}}}}
+    });
+    let found: Vec<String> = unbounded_strings(&doc).into_iter().collect();
+    assert_eq!(
+        found,
+        vec![
+            "POST /v1/things/{code} body application/json.evidence[].url",
+            "POST /v1/things/{code} body application/json.tree.name",
+            "POST /v1/things/{code} parameter code",
         ]
     );
 }

@@ -1,8 +1,9 @@
-//! Every role against every shop route, as a table of expected statuses.
+//! What each role sees of the shops (the full table of who may call what is
+//! authorization_matrix.rs).
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
-use shopcredit_e2e::{on_both_backends, shop_body, TestApp};
+use shopcredit_e2e::{on_both_backends, TestApp};
 use shopcredit_service::domain::role::Role;
 
 struct Callers {
@@ -28,160 +29,6 @@ async fn setup(app: &TestApp) -> (Value, Value, Callers) {
         admin,
     };
     (a, b, callers)
-}
-
-/// (method, path, body, caller, expected status)
-type Case<'a> = (
-    Method,
-    &'a str,
-    Option<&'a Value>,
-    Option<&'a str>,
-    StatusCode,
-);
-
-async fn every_role_gets_the_expected_status_on_every_shop_route(app: TestApp) {
-    let (a, _b, c) = setup(&app).await;
-    let shop_a = format!("/v1/shops/{}", a["id"]);
-    let public_a = format!("/v1/public/shops/{}", a["code"].as_str().unwrap());
-    // Posted twice below (by a regulator, then an admin): the second is the same shop again, so it
-    // says so, or it would be refused as a likely duplicate.
-    let mut new_shop = shop_body("新店", "G03");
-    new_shop["confirm_duplicate"] = serde_json::json!(true);
-    let change = json!({"address": "文三路 2 号"});
-    let bad = "sc_not-a-real-token";
-    use StatusCode as S;
-    let table: Vec<Case> = vec![
-        (
-            Method::POST,
-            "/v1/shops",
-            Some(&new_shop),
-            None,
-            S::UNAUTHORIZED,
-        ),
-        (
-            Method::POST,
-            "/v1/shops",
-            Some(&new_shop),
-            Some(bad),
-            S::UNAUTHORIZED,
-        ),
-        (
-            Method::POST,
-            "/v1/shops",
-            Some(&new_shop),
-            Some(&c.owner_a),
-            S::FORBIDDEN,
-        ),
-        (
-            Method::POST,
-            "/v1/shops",
-            Some(&new_shop),
-            Some(&c.inspector_g01),
-            S::FORBIDDEN,
-        ),
-        (
-            Method::POST,
-            "/v1/shops",
-            Some(&new_shop),
-            Some(&c.regulator),
-            S::CREATED,
-        ),
-        (
-            Method::POST,
-            "/v1/shops",
-            Some(&new_shop),
-            Some(&c.admin),
-            S::CREATED,
-        ),
-        (Method::GET, &shop_a, None, None, S::UNAUTHORIZED),
-        (Method::GET, &shop_a, None, Some(bad), S::UNAUTHORIZED),
-        (Method::GET, &shop_a, None, Some(&c.owner_a), S::OK),
-        (Method::GET, &shop_a, None, Some(&c.owner_b), S::NOT_FOUND),
-        (Method::GET, &shop_a, None, Some(&c.inspector_g01), S::OK),
-        (
-            Method::GET,
-            &shop_a,
-            None,
-            Some(&c.inspector_g02),
-            S::NOT_FOUND,
-        ),
-        (Method::GET, &shop_a, None, Some(&c.regulator), S::OK),
-        (Method::GET, &shop_a, None, Some(&c.admin), S::OK),
-        (Method::PATCH, &shop_a, Some(&change), None, S::UNAUTHORIZED),
-        (
-            Method::PATCH,
-            &shop_a,
-            Some(&change),
-            Some(bad),
-            S::UNAUTHORIZED,
-        ),
-        (
-            Method::PATCH,
-            &shop_a,
-            Some(&change),
-            Some(&c.owner_a),
-            S::FORBIDDEN,
-        ),
-        (
-            Method::PATCH,
-            &shop_a,
-            Some(&change),
-            Some(&c.owner_b),
-            S::NOT_FOUND,
-        ),
-        (
-            Method::PATCH,
-            &shop_a,
-            Some(&change),
-            Some(&c.inspector_g01),
-            S::FORBIDDEN,
-        ),
-        (
-            Method::PATCH,
-            &shop_a,
-            Some(&change),
-            Some(&c.inspector_g02),
-            S::NOT_FOUND,
-        ),
-        (
-            Method::PATCH,
-            &shop_a,
-            Some(&change),
-            Some(&c.regulator),
-            S::OK,
-        ),
-        (Method::PATCH, &shop_a, Some(&change), Some(&c.admin), S::OK),
-        (Method::GET, "/v1/shops", None, None, S::UNAUTHORIZED),
-        (Method::GET, "/v1/shops", None, Some(bad), S::UNAUTHORIZED),
-        (Method::GET, "/v1/shops", None, Some(&c.owner_a), S::OK),
-        (
-            Method::GET,
-            "/v1/shops",
-            None,
-            Some(&c.inspector_g01),
-            S::OK,
-        ),
-        (Method::GET, "/v1/shops", None, Some(&c.regulator), S::OK),
-        (Method::GET, "/v1/shops", None, Some(&c.admin), S::OK),
-        (Method::GET, &public_a, None, None, S::OK),
-        (Method::GET, &public_a, None, Some(&c.owner_b), S::OK),
-        (Method::GET, "/v1/public/shops?q=餐", None, None, S::OK),
-    ];
-    for (method, path, body, caller, expected) in table {
-        let answer = app.call(method.clone(), path, caller, body).await;
-        assert_eq!(
-            answer.status, expected,
-            "{method} {path} as {caller:?}: {}",
-            answer.text
-        );
-        if !answer.status.is_success() {
-            assert!(
-                answer.error_code().is_some(),
-                "no envelope: {}",
-                answer.text
-            );
-        }
-    }
 }
 
 fn ids(answer: &shopcredit_e2e::Answer) -> Vec<i64> {
@@ -241,7 +88,6 @@ async fn a_revoked_token_is_refused(app: TestApp) {
 }
 
 on_both_backends!(
-    every_role_gets_the_expected_status_on_every_shop_route,
     each_role_lists_only_the_shops_it_may_see,
     an_owner_cannot_read_or_change_another_owners_shop,
     a_revoked_token_is_refused,
