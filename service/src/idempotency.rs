@@ -1,11 +1,12 @@
 //! `Idempotency-Key` on POST: a field app or a resident on a bad network retries with the same key
 //! and gets the first answer back, never a second write.
 //!
-//! The key belongs to its caller (a hash of the bearer token, or the client address when anonymous).
-//! The first request claims it before it runs; a retry while it runs is told to wait (409 with
-//! `Retry-After`), a retry after it finished gets its answer replayed (`Idempotent-Replayed: true`),
-//! and the same key with another request (method, path, query or body) is refused with 422. A
-//! request that ends in a server error (5xx) lets go of its key, so the retry runs again.
+//! A key belongs to its caller (a hash of the bearer token, or the client address when anonymous) and
+//! to the route it was sent to (method and path). The first request claims it before it runs; a
+//! retry while it runs is told to wait (409 with `Retry-After`), a retry after it succeeded gets its
+//! answer replayed (`Idempotent-Replayed: true`), and the same key with another query or body is
+//! refused with 422. Only a success is kept: a request refused (4xx) or failed (5xx) wrote nothing,
+//! so it lets go of its key and the caller may fix the request and send it again with the same key.
 
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -81,7 +82,7 @@ async fn finish(
     response: Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let response = match response {
-        Ok(response) if !response.status().is_server_error() => response,
+        Ok(response) if response.status().is_success() => response,
         other => {
             if let Err(e) = state.store.release_idempotency_key(scope, key).await {
                 tracing::warn!(error = %e, "could not release an idempotency key");
@@ -156,15 +157,18 @@ fn valid_key(value: &HeaderValue) -> Result<String, ApiError> {
     Ok(key.to_owned())
 }
 
-/// Whose key it is: the bearer token (hashed, never stored), else the client address.
+/// Whose key it is and where it was sent: the bearer token (hashed, never stored), else the client
+/// address; then the method and path, so a key reused on another route is another key.
 fn scope_of(req: &ServiceRequest, state: &AppState) -> String {
-    match req.headers().get(header::AUTHORIZATION) {
+    let caller = match req.headers().get(header::AUTHORIZATION) {
         Some(auth) => format!("token:{}", hex::encode(Sha256::digest(auth.as_bytes()))),
         None => format!(
             "address:{}",
             client_address(req.request(), &state.settings.trusted_proxies)
         ),
-    }
+    };
+    let route = hex::encode(Sha256::digest(format!("{} {}", req.method(), req.path())));
+    format!("{caller} {route}")
 }
 
 fn fingerprint(req: &ServiceRequest, body: &[u8]) -> String {

@@ -153,6 +153,42 @@ async fn concurrent_retries_of_a_review_write_it_once(app: TestApp) {
     );
 }
 
+async fn a_refused_request_lets_go_of_its_key_so_the_fixed_request_can_use_it(app: TestApp) {
+    let admin = app.admin().await;
+    let (shop, _) = app.shop_with_owner(&admin, "先错后对的店", "G01").await;
+    let id = shop["id"].as_i64().unwrap();
+    let inspector = app.token(Role::Inspector, &[], &["G01"]).await;
+    let path = format!("/v1/shops/{id}/patrols");
+    let key = "fix-and-retry";
+    let mut wrong = finding(&app, "后门堆放杂物");
+    wrong["findings"][0]["severity"] = json!("catastrophic");
+    let refused = post_with_key(&app, &path, Some(&inspector), "10.0.0.5", key, &wrong).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
+    let fixed = finding(&app, "后门堆放杂物");
+    let accepted = post_with_key(&app, &path, Some(&inspector), "10.0.0.5", key, &fixed).await;
+    assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.text);
+    assert!(accepted.headers.get("idempotent-replayed").is_none());
+    assert_eq!(hazard_count(&app, &admin, id).await, 1);
+
+    // The same key sent to another route is another key.
+    let code = shop["code"].as_str().unwrap();
+    let review = post_with_key(
+        &app,
+        &format!("/v1/public/shops/{code}/reviews"),
+        Some(&inspector),
+        "10.0.0.5",
+        key,
+        &json!({"rating": 5}),
+    )
+    .await;
+    assert_eq!(review.status, StatusCode::CREATED, "{}", review.text);
+}
+
 async fn a_bad_key_is_refused_before_anything_is_written(app: TestApp) {
     let admin = app.admin().await;
     let (shop, _) = app.shop_with_owner(&admin, "钥匙不对的店", "G01").await;
@@ -178,5 +214,6 @@ async fn a_bad_key_is_refused_before_anything_is_written(app: TestApp) {
 on_both_backends!(
     a_retried_patrol_is_recorded_once_and_answered_as_the_first_time,
     concurrent_retries_of_a_review_write_it_once,
+    a_refused_request_lets_go_of_its_key_so_the_fixed_request_can_use_it,
     a_bad_key_is_refused_before_anything_is_written,
 );
