@@ -39,6 +39,8 @@ pub struct Settings {
     pub utc_offset_minutes: i32,
     /// How often the sweep rescores shops whose deadlines passed; 0 turns it off.
     pub sweep_interval_secs: u64,
+    /// Bad bearer tokens one address may send at once before it is throttled (then one a minute).
+    pub bad_token_burst: std::num::NonZeroU32,
 }
 
 impl Default for Settings {
@@ -56,6 +58,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             utc_offset_minutes: 480,
             sweep_interval_secs: 60,
+            bad_token_burst: std::num::NonZeroU32::new(10).unwrap_or(std::num::NonZeroU32::MIN),
         }
     }
 }
@@ -156,6 +159,9 @@ impl Settings {
         if let Some(v) = lookup("SHOPCREDIT_UTC_OFFSET_MINUTES") {
             self.utc_offset_minutes = parse_env("SHOPCREDIT_UTC_OFFSET_MINUTES", v)?;
         }
+        if let Some(v) = lookup("SHOPCREDIT_BAD_TOKEN_BURST") {
+            self.bad_token_burst = parse_env("SHOPCREDIT_BAD_TOKEN_BURST", v)?;
+        }
         Ok(())
     }
 }
@@ -198,5 +204,18 @@ mod tests {
             .apply_env(|k| (k == "SHOPCREDIT_MAX_BODY_BYTES").then(|| "lots".to_owned()))
             .unwrap_err();
         assert!(err.to_string().contains("SHOPCREDIT_MAX_BODY_BYTES"));
+    }
+
+    #[test]
+    fn the_bad_token_burst_is_configurable_and_never_zero() {
+        let mut s = Settings::default();
+        assert_eq!(s.bad_token_burst.get(), 10);
+        s.apply_env(|k| (k == "SHOPCREDIT_BAD_TOKEN_BURST").then(|| "50".to_owned()))
+            .unwrap();
+        assert_eq!(s.bad_token_burst.get(), 50);
+        let err = s
+            .apply_env(|k| (k == "SHOPCREDIT_BAD_TOKEN_BURST").then(|| "0".to_owned()))
+            .unwrap_err();
+        assert!(err.to_string().contains("SHOPCREDIT_BAD_TOKEN_BURST"));
     }
 }

@@ -99,6 +99,7 @@ impl Application {
         let routes_table = web::Data::new(RouteTable::from_openapi(&document));
         let max_body = settings.max_body_bytes;
         let workers = settings.workers;
+        let bad_tokens = BadTokenThrottle::new(clock.clone(), settings.bad_token_burst);
         let state = web::Data::new(AppState {
             store: store.clone(),
             settings: Arc::new(settings),
@@ -106,7 +107,7 @@ impl Application {
             policies: PolicyCache::new(policy),
             checklists: Checklists::builtin().map_err(|e| anyhow::anyhow!(e.0))?,
             abuse: AbuseRules::default(),
-            bad_tokens: BadTokenThrottle::new(clock.clone()),
+            bad_tokens,
             clock,
         });
         if state.settings.sweep_interval_secs > 0 {

@@ -12,12 +12,6 @@ use governor::{Quota, RateLimiter};
 
 use crate::clock::SharedClock;
 
-/// Bad tokens an address may send at once before it is throttled.
-const BAD_TOKEN_BURST: NonZeroU32 = match NonZeroU32::new(10) {
-    Some(n) => n,
-    None => panic!("the burst is not zero"),
-};
-
 /// Addresses remembered before stale ones are dropped: a flood from many addresses must not grow
 /// the map without bound.
 const MAX_TRACKED: usize = 10_000;
@@ -35,7 +29,8 @@ impl GovernorClock for AppClock {
     }
 }
 
-/// Bearer tokens that matched no live token, per client address: ten at once, then one a minute.
+/// Bearer tokens that matched no live token, per client address: `burst` at once (the setting
+/// `bad_token_burst`, 10 by default), then one a minute.
 ///
 /// Only refusals are throttled: a valid token from the same address (an office behind one NAT)
 /// keeps working. Tokens are 32 random bytes, so guessing is not the threat; the 429 with
@@ -49,9 +44,9 @@ pub struct BadTokenThrottle {
 }
 
 impl BadTokenThrottle {
-    pub fn new(clock: SharedClock) -> Self {
+    pub fn new(clock: SharedClock, burst: NonZeroU32) -> Self {
         let clock = AppClock(clock);
-        let quota = Quota::per_minute(NonZeroU32::MIN).allow_burst(BAD_TOKEN_BURST);
+        let quota = Quota::per_minute(NonZeroU32::MIN).allow_burst(burst);
         Self {
             limiter: RateLimiter::dashmap_with_clock(quota, clock.clone()),
             clock,
@@ -91,7 +86,7 @@ mod tests {
     #[test]
     fn ten_bad_tokens_pass_then_one_a_minute() {
         let clock = Arc::new(ShiftedClock::new());
-        let throttle = BadTokenThrottle::new(clock.clone());
+        let throttle = BadTokenThrottle::new(clock.clone(), NonZeroU32::new(10).unwrap());
         for _ in 0..10 {
             assert_eq!(throttle.record("10.0.0.1"), Ok(()));
         }
