@@ -185,6 +185,20 @@ fn prepare_sqlite_url(url: &str) -> Result<String, StorageError> {
     Ok(format!("sqlite://{path}?{query}"))
 }
 
+/// True for SQLite's "busy" and "locked" result codes (SQLITE_BUSY 5 and SQLITE_LOCKED 6, with any
+/// extended code: sqlx reports the extended one, whose low byte is the primary code).
+fn is_busy_code(code: Option<&str>) -> bool {
+    code.and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+}
+
+/// True when SQLite answered busy or locked (another connection holds the lock it needs).
+pub fn is_sqlite_busy(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .and_then(|db| db.try_downcast_ref::<sqlx::sqlite::SqliteError>())
+        .is_some_and(|e| is_busy_code(sqlx::error::DatabaseError::code(e).as_deref()))
+}
+
 /// A database URL with any password hidden, for error messages and logs.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -261,6 +275,18 @@ mod tests {
         let url = prepare_sqlite_url(&format!("sqlite://{}", path.display())).unwrap();
         assert!(url.ends_with("?mode=rwc"));
         assert!(path.parent().unwrap().exists());
+    }
+
+    #[test]
+    fn sqlite_busy_and_locked_codes_are_recognised_with_their_extended_codes() {
+        // SQLITE_BUSY, _BUSY_RECOVERY, _BUSY_SNAPSHOT, _BUSY_TIMEOUT, SQLITE_LOCKED, _SHAREDCACHE.
+        for code in ["5", "261", "517", "773", "6", "262"] {
+            assert!(is_busy_code(Some(code)), "{code}");
+        }
+        // SQLITE_CONSTRAINT_UNIQUE, SQLITE_IOERR, SQLITE_FULL, a PostgreSQL code, none.
+        for code in [Some("2067"), Some("10"), Some("13"), Some("40001"), None] {
+            assert!(!is_busy_code(code), "{code:?}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod errors;
 mod evidence_errors;
 mod evidence_loop;
 mod fair_scores;
+mod faults;
 mod health;
 mod jobs;
 mod openapi;

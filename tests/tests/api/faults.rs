@@ -1,0 +1,44 @@
+//! Transient database faults: each is answered 503 in the envelope with `Retry-After`, never 500,
+//! and the service recovers by itself once the database is back.
+
+use reqwest::StatusCode;
+use shopcredit_e2e::{shop_body, Backend, TestApp};
+
+/// Ends every session of the test's database and waits (up to 5 s) until they are gone, so no
+/// request meets one still dying.
+const TERMINATE_SESSIONS: &str =
+    "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = '{db}'";
+
+/// After a failover the service may reach a server that is read-only (a demoted primary, a standby):
+/// reads are served, writes answer 503 with `Retry-After`; once its connections reach a writable
+/// server, writes succeed again.
+async fn writes_meeting_a_read_only_server_answer_503_until_it_is_writable(app: TestApp) {
+    if app.backend != Backend::Postgres {
+        return;
+    }
+    let admin = app.admin().await;
+    app.execute_on_server(&[
+        r#"ALTER DATABASE "{db}" SET default_transaction_read_only = on"#,
+        TERMINATE_SESSIONS,
+    ])
+    .await;
+    let write = app
+        .post("/v1/shops", Some(&admin), &shop_body("只读的店", "G01"))
+        .await;
+    write.assert_unavailable();
+    let read = app.get("/v1/shops", Some(&admin)).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.text);
+    app.execute_on_server(&[
+        r#"ALTER DATABASE "{db}" RESET default_transaction_read_only"#,
+        TERMINATE_SESSIONS,
+    ])
+    .await;
+    let write = app
+        .post("/v1/shops", Some(&admin), &shop_body("只读的店", "G01"))
+        .await;
+    assert_eq!(write.status, StatusCode::CREATED, "{}", write.text);
+}
+
+shopcredit_e2e::on_both_backends!(
+    writes_meeting_a_read_only_server_answer_503_until_it_is_writable
+);
