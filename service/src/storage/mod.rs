@@ -14,6 +14,7 @@ pub mod hazards;
 pub mod inspections;
 pub mod jobs;
 pub mod policies;
+mod pools;
 pub mod reviews;
 pub mod scores;
 pub mod shops;
@@ -21,13 +22,10 @@ mod sql;
 pub mod tips;
 pub mod tokens;
 
-use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::AnyPool;
 
 pub use sql::Arg;
 
@@ -74,12 +72,21 @@ pub struct PoolSettings {
     pub acquire_timeout: Duration,
 }
 
-/// The storage handle: a connection pool and the backend it talks to. Cheap to clone.
+/// The storage handle: the connection pools and the backend they talk to. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// Reads, and on PostgreSQL writes too.
     pool: AnyPool,
+    /// Writes: on SQLite one connection, so writers queue here in turn (see `pools`); on
+    /// PostgreSQL the same pool as reads.
+    writer: AnyPool,
     backend: Backend,
 }
+
+/// How often `begin_write` asks SQLite for the write lock before answering "busy" (each ask waits up
+/// to the busy timeout), and the pause before the second ask, doubled for each ask after it.
+const WRITE_LOCK_ASKS: u32 = 3;
+const WRITE_LOCK_PAUSE: Duration = Duration::from_millis(25);
 
 impl Store {
     /// Connects (creating a SQLite file and its directory on first use) without migrating.
@@ -87,31 +94,12 @@ impl Store {
     pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, StorageError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
-        let url = match backend {
-            Backend::Sqlite => prepare_sqlite_url(url)?,
-            Backend::Postgres => url.to_owned(),
-        };
-        let options = AnyConnectOptions::from_str(&url).map_err(StorageError::Connect)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(settings.max_connections)
-            .acquire_timeout(settings.acquire_timeout)
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the writer; NORMAL sync survives process
-                        // crashes; the busy timeout queues writers instead of failing them.
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute("PRAGMA busy_timeout = 5000").await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await
-            .map_err(StorageError::Connect)?;
-        Ok(Self { pool, backend })
+        let pools = pools::open(url, backend, settings).await?;
+        Ok(Self {
+            pool: pools.reads,
+            writer: pools.writes,
+            backend,
+        })
     }
 
     /// Applies the embedded migrations of this backend (idempotent; on PostgreSQL under an advisory
@@ -122,7 +110,7 @@ impl Store {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await?;
+        migrator.run(&self.writer).await?;
         Ok(())
     }
 
@@ -139,50 +127,50 @@ impl Store {
             .map(|_| ())
     }
 
-    /// Closes the pool (used by tests that simulate an outage).
+    /// Closes the pools (used by tests that simulate an outage).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     /// Starts a transaction that will write. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`): a deferred transaction that reads then writes fails with
-    /// SQLITE_BUSY_SNAPSHOT under concurrent writers instead of waiting.
+    /// SQLITE_BUSY_SNAPSHOT under concurrent writers instead of waiting. The service's own writers
+    /// queue for the single writer connection; another process holding the lock is waited for (the
+    /// busy timeout) and asked again a few times with a pause, which also covers the busy answers
+    /// SQLite gives without waiting. Safe to repeat: nothing has been done yet. Still busy after
+    /// that, the error is answered 503 with `Retry-After`.
     pub(crate) async fn begin_write(
         &self,
     ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+        if self.backend == Backend::Postgres {
+            return self.writer.begin().await;
+        }
+        let mut pause = WRITE_LOCK_PAUSE;
+        let mut asks = 1;
+        loop {
+            match self.writer.begin_with("BEGIN IMMEDIATE").await {
+                Err(e) if asks < WRITE_LOCK_ASKS && is_sqlite_busy(&e) => {
+                    tracing::debug!(asks, error = %e, "SQLite write lock busy; asking again");
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                    asks += 1;
+                }
+                other => return other,
+            }
         }
     }
 
+    /// Reads outside a transaction.
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
-}
 
-/// Makes sure the SQLite file can be created: its directory exists and `mode=rwc` is set.
-fn prepare_sqlite_url(url: &str) -> Result<String, StorageError> {
-    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if path != ":memory:" && !path.is_empty() {
-        if let Some(dir) = Path::new(path)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StorageError::CreateDir(dir.display().to_string(), e))?;
-        }
+    /// Single-statement writes outside a transaction: on SQLite they queue with the other writes.
+    pub(crate) fn writer(&self) -> &AnyPool {
+        &self.writer
     }
-    let query = if query.contains("mode=") {
-        query.to_owned()
-    } else if query.is_empty() {
-        "mode=rwc".to_owned()
-    } else {
-        format!("{query}&mode=rwc")
-    };
-    Ok(format!("sqlite://{path}?{query}"))
 }
 
 /// True for SQLite's "busy" and "locked" result codes (SQLITE_BUSY 5 and SQLITE_LOCKED 6, with any
@@ -267,15 +255,6 @@ pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sqlite_urls_get_create_mode() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sub/x.db");
-        let url = prepare_sqlite_url(&format!("sqlite://{}", path.display())).unwrap();
-        assert!(url.ends_with("?mode=rwc"));
-        assert!(path.parent().unwrap().exists());
-    }
 
     #[test]
     fn sqlite_busy_and_locked_codes_are_recognised_with_their_extended_codes() {
