@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod jobs;
 pub mod openapi;
+pub mod outage;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -17,6 +17,7 @@ use crate::domain::review::AbuseRules;
 use crate::extract;
 use crate::jobs;
 use crate::openapi;
+use crate::outage::fail_fast_while_unreachable;
 use crate::routes::{self, fallback::RouteTable};
 use crate::state::AppState;
 use crate::storage::{PoolSettings, Store};
@@ -132,6 +133,7 @@ impl Application {
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document.clone()))
                 .route("/docs", web::get().to(redirect_to_docs))
                 .default_service(web::to(routes::fallback::not_matched))
+                .wrap(from_fn(fail_fast_while_unreachable))
                 .wrap(from_fn(observe_requests))
         })
         .listen(listener)?
@@ -164,8 +166,12 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until the server is stopped (SIGTERM is graceful, SIGINT forced).
+    /// Serves until the server is stopped (SIGTERM is graceful, SIGINT forced), probing the
+    /// database's reachability meanwhile.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let probe = self.state.store.watch_reachability();
+        let served = self.server.await;
+        probe.abort();
+        served
     }
 }

@@ -15,6 +15,7 @@ pub mod inspections;
 pub mod jobs;
 pub mod policies;
 mod pools;
+pub mod reachability;
 pub mod reviews;
 pub mod scores;
 pub mod shops;
@@ -24,9 +25,11 @@ pub mod tokens;
 
 use std::time::Duration;
 
+use sqlx::any::AnyConnectOptions;
 use sqlx::migrate::Migrator;
 use sqlx::AnyPool;
 
+pub use reachability::Reachability;
 pub use sql::Arg;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -72,7 +75,8 @@ pub struct PoolSettings {
     pub acquire_timeout: Duration,
 }
 
-/// The storage handle: the connection pools and the backend they talk to. Cheap to clone.
+/// The storage handle: the connection pools, the backend they talk to and whether it can be
+/// reached. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
     /// Reads, and on PostgreSQL writes too.
@@ -81,6 +85,8 @@ pub struct Store {
     /// PostgreSQL the same pool as reads.
     writer: AnyPool,
     backend: Backend,
+    options: AnyConnectOptions,
+    reachability: Reachability,
 }
 
 /// How often `begin_write` asks SQLite for the write lock before answering "busy" (each ask waits up
@@ -99,6 +105,8 @@ impl Store {
             pool: pools.reads,
             writer: pools.writes,
             backend,
+            options: pools.options,
+            reachability: Reachability::default(),
         })
     }
 
@@ -118,13 +126,25 @@ impl Store {
         self.backend
     }
 
-    /// Readiness: can we run a statement right now?
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
+    /// Whether the database can be reached, as the reachability probe last saw it.
+    pub fn reachability(&self) -> &Reachability {
+        &self.reachability
+    }
+
+    /// Probes the database in the background until the returned task is aborted (see
+    /// [`reachability`]).
+    pub fn watch_reachability(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(
+            self.reachability
+                .clone()
+                .probe_forever(self.options.clone()),
+        )
+    }
+
+    /// Readiness: the database was reached by the last probe and the pools are open. Answers at
+    /// once, without waiting for a connection.
+    pub fn is_ready(&self) -> bool {
+        self.reachability.is_reachable() && !self.pool.is_closed() && !self.writer.is_closed()
     }
 
     /// Closes the pools (used by tests that simulate an outage).

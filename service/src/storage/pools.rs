@@ -27,6 +27,7 @@ pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_millis(1000);
 pub(crate) struct Pools {
     pub(crate) reads: AnyPool,
     pub(crate) writes: AnyPool,
+    pub(crate) options: AnyConnectOptions,
 }
 
 /// Connects (creating a SQLite file and its directory on first use).
@@ -52,7 +53,11 @@ pub(crate) async fn open(
         // PostgreSQL locks rows, not the database: writers need no queue of their own.
         Backend::Postgres => reads.clone(),
     };
-    Ok(Pools { reads, writes })
+    Ok(Pools {
+        reads,
+        writes,
+        options,
+    })
 }
 
 fn pool_options(backend: Backend, settings: PoolSettings, size: u32) -> AnyPoolOptions {
