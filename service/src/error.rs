@@ -12,6 +12,11 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// How long a client is asked to wait (`Retry-After`, seconds) when the database is busy or out of
+/// reach: long enough for a lock to pass or the reachability probe to look again, short enough that
+/// a client retrying on time is served as soon as the database is back.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 1;
+
 /// Messages per field name, for validation errors.
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
 
@@ -150,8 +155,9 @@ impl ResponseError for ApiError {
             Self::Internal(cause) => {
                 tracing::error!(code = self.code(), cause = %cause, "request failed");
             }
+            // Expected while the database is busy or away: a warning, not one error per request.
             Self::Unavailable(cause) => {
-                tracing::error!(code = self.code(), cause = %cause, "request failed");
+                tracing::warn!(code = self.code(), cause = %cause, "request failed");
             }
             _ => {}
         }
@@ -178,7 +184,10 @@ impl ResponseError for ApiError {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             Self::Unavailable(_) => {
-                response.insert_header((header::RETRY_AFTER, "5"));
+                response.insert_header((
+                    header::RETRY_AFTER,
+                    UNAVAILABLE_RETRY_AFTER_SECS.to_string(),
+                ));
             }
             _ => {}
         }
@@ -188,14 +197,47 @@ impl ResponseError for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        match err {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
-                Self::Unavailable(err.to_string())
-            }
-            sqlx::Error::Io(_) => Self::Unavailable(err.to_string()),
-            other => Self::internal(other),
+        if is_transient(&err) {
+            Self::Unavailable(err.to_string())
+        } else {
+            Self::internal(err)
         }
     }
+}
+
+/// True when a database failure should pass by itself, so the client is told to retry (503 with
+/// `Retry-After`) rather than that the service is broken (500): no connection to be had (pool timed
+/// out or closed, connection refused, reset or cut), a busy or locked SQLite database, or PostgreSQL
+/// saying it cannot serve right now (see [`transient_sqlstate`]).
+pub fn is_transient(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(db) => {
+            crate::storage::is_sqlite_busy(err)
+                || db
+                    .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .is_some_and(|pg| transient_sqlstate(pg.code()))
+        }
+        _ => false,
+    }
+}
+
+/// PostgreSQL error codes (SQLSTATE) that describe the server's state, not the request:
+/// - class 08, connection exception (the connection failed or was lost);
+/// - 57P01, 57P02, 57P03: administrator shutdown, crash shutdown, cannot connect now (starting up,
+///   shutting down, or in recovery);
+/// - 53300: too many connections;
+/// - 55000: object not in prerequisite state, which is what connecting to a database with
+///   `ALLOW_CONNECTIONS false` answers (the service uses none of the features that raise it for a
+///   faulty statement: sequences' `currval`, prepared transactions, replication slots);
+/// - 25006: read-only transaction, what a write meets on a primary just demoted by a failover;
+/// - 40001, 40P01: serialization failure and deadlock, which PostgreSQL itself says to retry.
+pub fn transient_sqlstate(code: &str) -> bool {
+    code.starts_with("08")
+        || matches!(
+            code,
+            "57P01" | "57P02" | "57P03" | "53300" | "55000" | "25006" | "40001" | "40P01"
+        )
 }
 
 impl From<crate::storage::CorruptRow> for ApiError {
@@ -290,5 +332,49 @@ mod tests {
         };
         assert_eq!(fields["contact"], vec!["must be 1 to 3 characters"]);
         assert_eq!(fields["limit"], vec!["must be at least 1"]);
+    }
+
+    #[test]
+    fn postgres_codes_of_a_server_that_cannot_serve_now_are_transient() {
+        for code in [
+            "08000", "08001", "08003", "08004", "08006", "08P01", "57P01", "57P02", "57P03",
+            "53300", "55000", "25006", "40001", "40P01",
+        ] {
+            assert!(transient_sqlstate(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn postgres_codes_of_a_faulty_request_or_schema_are_not() {
+        // Unique and foreign-key violations, syntax error, undefined table, division by zero,
+        // disk full, raised by a trigger.
+        for code in [
+            "23505", "23503", "42601", "42P01", "22012", "53100", "P0001",
+        ] {
+            assert!(!transient_sqlstate(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn connection_failures_are_transient_and_decoding_failures_are_not() {
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert!(is_transient(&sqlx::Error::Io(reset)));
+        assert!(is_transient(&sqlx::Error::PoolTimedOut));
+        assert!(is_transient(&sqlx::Error::PoolClosed));
+        assert!(!is_transient(&sqlx::Error::RowNotFound));
+        assert!(!is_transient(&sqlx::Error::ColumnNotFound("x".into())));
+    }
+
+    #[test]
+    fn transient_failures_answer_503_with_retry_after_in_the_envelope() {
+        let response = ApiError::from(sqlx::Error::PoolTimedOut).error_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.headers().get(header::RETRY_AFTER).unwrap(),
+            &UNAVAILABLE_RETRY_AFTER_SECS.to_string()
+        );
+        let internal = ApiError::from(sqlx::Error::RowNotFound).error_response();
+        assert_eq!(internal.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(internal.headers().get(header::RETRY_AFTER).is_none());
     }
 }

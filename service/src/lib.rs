@@ -13,6 +13,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod jobs;
 pub mod openapi;
+pub mod outage;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -17,6 +17,7 @@ use crate::domain::review::AbuseRules;
 use crate::extract;
 use crate::jobs;
 use crate::openapi;
+use crate::outage::fail_fast_while_unreachable;
 use crate::routes::{self, fallback::RouteTable};
 use crate::state::AppState;
 use crate::storage::{PoolSettings, Store};
@@ -138,6 +139,7 @@ impl Application {
                 .wrap(from_fn(crate::idempotency::idempotent_posts))
                 .wrap(from_fn(routes::fallback::head_as_get))
                 .wrap(from_fn(extract::refuse_nul_in_path))
+                .wrap(from_fn(fail_fast_while_unreachable))
                 .wrap(from_fn(observe_requests))
         })
         .listen(listener)?
@@ -170,8 +172,12 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until the server is stopped (SIGTERM is graceful, SIGINT forced).
+    /// Serves until the server is stopped (SIGTERM is graceful, SIGINT forced), probing the
+    /// database's reachability meanwhile.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let probe = self.state.store.watch_reachability();
+        let served = self.server.await;
+        probe.abort();
+        served
     }
 }

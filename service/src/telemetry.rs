@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
@@ -270,9 +271,10 @@ pub async fn observe_requests(
     let span = tracing::info_span!("request", request_id = %request_id, %method, %path);
     let mut result = next.call(req).instrument(span.clone()).await;
     let elapsed = started.elapsed();
+    let request_id = HeaderValue::from_str(&request_id).ok();
     let (status, route) = match &mut result {
         Ok(res) => {
-            if let Ok(value) = HeaderValue::from_str(&request_id) {
+            if let Some(value) = request_id {
                 res.headers_mut()
                     .insert(HeaderName::from_static(REQUEST_ID), value);
             }
@@ -282,11 +284,19 @@ pub async fn observe_requests(
                 route.unwrap_or_else(|| "unmatched".to_owned()),
             )
         }
-        // Errors that escape the handlers' own envelope (rare): counted, logged, passed on.
-        Err(e) => (
-            e.as_response_error().status_code().as_u16(),
-            "unmatched".to_owned(),
-        ),
+        // Errors that escape the handlers' own envelope (rare, e.g. a request cut short by a
+        // database outage): counted, logged, and answered with their envelope and the request id.
+        Err(e) => {
+            let status = e.as_response_error().status_code().as_u16();
+            let mut response = e.error_response();
+            if let Some(value) = request_id {
+                response
+                    .headers_mut()
+                    .insert(HeaderName::from_static(REQUEST_ID), value);
+            }
+            *e = InternalError::from_response(e.to_string(), response).into();
+            (status, "unmatched".to_owned())
+        }
     };
     if let Some(metrics) = metrics {
         metrics.observe(&method, &route, status, elapsed.as_secs_f64());

@@ -1,11 +1,11 @@
 //! The real `shopcredit` binary, as a newcomer uses it: start with no set-up, mint a token, use it.
 
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_shopcredit");
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use common::{free_port, wait_until_ok, Server, BIN};
 
 /// A command run in `dir` with no inherited shopcredit configuration (the defaults are under test).
 fn shopcredit(dir: &Path, args: &[&str]) -> Command {
@@ -27,36 +27,6 @@ fn last_line(output: &Output) -> String {
         .last()
         .unwrap_or_default()
         .to_owned()
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn wait_healthy(base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(r) = reqwest::get(format!("{base}/healthz")).await {
-            if r.status().is_success() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the service did not become healthy within 30 s");
 }
 
 #[tokio::test]
@@ -94,7 +64,7 @@ async fn a_fresh_directory_serves_on_sqlite_and_a_cli_admin_token_registers_a_sh
             .spawn()
             .unwrap(),
     );
-    wait_healthy(&base).await;
+    wait_until_ok(&base, "/healthz").await;
     let client = reqwest::Client::new();
     let response = client
         .post(format!("{base}/v1/shops"))

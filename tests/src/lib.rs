@@ -6,6 +6,9 @@
 //! variable they are skipped with a notice, except under `CI=true`, where that is a failure.
 
 mod postgres;
+mod proxy;
+
+pub use proxy::FaultyProxy;
 
 use std::io::Write;
 use std::sync::{Arc, Once};
@@ -55,6 +58,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub store: Store,
     pub backend: Backend,
+    /// The database, as the test reaches it (straight, even when the app goes through a proxy).
     pub database_url: String,
     /// The state the handlers share, to run the sweep and jobs on directly.
     pub state: Arc<AppState>,
@@ -84,6 +88,29 @@ impl Answer {
             .get(reqwest::header::LOCATION)
             .and_then(|v| v.to_str().ok())
             .unwrap_or_else(|| panic!("{} without a Location header: {}", self.status, self.text))
+    }
+
+    /// Panics unless this is what a client may see when the database is briefly out of reach: 503
+    /// in the envelope (`unavailable`) with a `Retry-After` of whole seconds.
+    pub fn assert_unavailable(&self) {
+        assert_eq!(
+            self.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "expected 503: {} {}",
+            self.status,
+            self.text
+        );
+        assert_eq!(self.error_code(), Some("unavailable"), "{}", self.text);
+        let seconds = self
+            .headers
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        assert!(
+            seconds.is_some_and(|s| s >= 1),
+            "503 without Retry-After in seconds: {:?}",
+            self.headers
+        );
     }
 
     /// The field names of a validation error.
@@ -122,6 +149,25 @@ impl TestApp {
             app.register_grid(grid).await;
         }
         Some(app)
+    }
+
+    /// Starts the app on a fresh PostgreSQL database that it reaches through a [`FaultyProxy`], to
+    /// fail the network between them; `None` when PostgreSQL is not available. The test's own
+    /// connections ([`TestApp::execute_sql`]) go straight to the server.
+    pub async fn spawn_behind_proxy() -> Option<(TestApp, Arc<FaultyProxy>)> {
+        init_test_logging();
+        let direct = postgres::fresh_database().await?;
+        let proxy = FaultyProxy::start(postgres::server_addr(&direct).await).await;
+        let proxied = postgres::via_local_port(&direct, proxy.port());
+        let clock = Arc::new(ShiftedClock::new());
+        let app = Self::start(Backend::Postgres, direct, None, clock, |s| {
+            s.database_url = proxied;
+        })
+        .await;
+        for grid in TEST_GRIDS {
+            app.register_grid(grid).await;
+        }
+        Some((app, proxy))
     }
 
     /// Registers a grid directly in the store (what `shopcredit grid create` does).
@@ -264,6 +310,15 @@ impl TestApp {
                 }
             }
         }
+    }
+
+    /// Runs statements on the PostgreSQL server as an administrator, from its administrative
+    /// database: `{db}` in a statement stands for this test's database. Panics on SQLite.
+    pub async fn execute_on_server(&self, statements: &[&str]) {
+        assert_eq!(self.backend, Backend::Postgres, "a PostgreSQL server only");
+        let db = postgres::database_name(&self.database_url);
+        let statements: Vec<String> = statements.iter().map(|s| s.replace("{db}", db)).collect();
+        postgres::on_server(&statements).await;
     }
 
     /// Mints a token directly in the store (what `shopcredit token create` does).

@@ -100,3 +100,73 @@ fn replace_database(url: &str, database: &str) -> String {
         None => format!("{base}/{database}"),
     }
 }
+
+/// Runs statements on the server's administrative database (the one `SHOPCREDIT_TEST_POSTGRES_URL`
+/// names), e.g. to stop connections to a test database, which no session of that database can undo.
+pub async fn on_server(statements: &[String]) {
+    let admin_url = std::env::var(URL_VAR).expect("PostgreSQL tests run with a server URL");
+    let mut conn = PgConnection::connect(&admin_url)
+        .await
+        .expect("a connection to the PostgreSQL server");
+    for statement in statements {
+        conn.execute(statement.as_str())
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+}
+
+/// The database a PostgreSQL URL names.
+pub fn database_name(url: &str) -> &str {
+    let path = url.split('?').next().unwrap_or(url);
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// The address of the server a PostgreSQL URL names.
+pub async fn server_addr(url: &str) -> std::net::SocketAddr {
+    use std::str::FromStr;
+    let options = sqlx::postgres::PgConnectOptions::from_str(url).expect("a PostgreSQL URL");
+    let target = format!("{}:{}", options.get_host(), options.get_port());
+    tokio::net::lookup_host(&target)
+        .await
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .unwrap_or_else(|| panic!("cannot resolve {target}"))
+}
+
+/// The same URL pointed at `127.0.0.1:port` (a proxy in front of the server).
+pub fn via_local_port(url: &str, port: u16) -> String {
+    let scheme_end = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let host_start = rest[..authority_end].rfind('@').map_or(0, |at| at + 1);
+    format!(
+        "{}{}127.0.0.1:{port}{}",
+        &url[..scheme_end],
+        &rest[..host_start],
+        &rest[authority_end..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_pointed_at_a_local_port_keeping_user_database_and_options() {
+        assert_eq!(
+            via_local_port(
+                "postgres://postgres@127.0.0.1:5432/db?sslmode=disable",
+                7000
+            ),
+            "postgres://postgres@127.0.0.1:7000/db?sslmode=disable"
+        );
+        assert_eq!(
+            via_local_port("postgresql://u:p@db.example/x", 7001),
+            "postgresql://u:p@127.0.0.1:7001/x"
+        );
+        assert_eq!(
+            via_local_port("postgres://db/x", 7002),
+            "postgres://127.0.0.1:7002/x"
+        );
+    }
+}

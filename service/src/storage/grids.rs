@@ -51,7 +51,7 @@ impl Store {
         .bind(code.as_str())
         .bind(name.as_str())
         .bind(now_ms)
-        .fetch_one(self.pool())
+        .fetch_one(self.writer())
         .await;
         match inserted {
             Ok(record) => Ok(record),

@@ -48,7 +48,7 @@ impl Store {
         .bind(params.to_string())
         .bind(by)
         .bind(now)
-        .fetch_one(self.pool())
+        .fetch_one(self.writer())
         .await
     }
 
@@ -80,7 +80,7 @@ impl Store {
         .bind(JobStatus::Queued)
         .bind(JobStatus::Running)
         .bind(stale_before)
-        .fetch_optional(self.pool())
+        .fetch_optional(self.writer())
         .await
     }
 
@@ -100,7 +100,7 @@ impl Store {
         .bind(total)
         .bind(now)
         .bind(id)
-        .execute(self.pool())
+        .execute(self.writer())
         .await
         .map(|_| ())
     }
@@ -126,7 +126,7 @@ impl Store {
         .bind(error)
         .bind(now)
         .bind(id)
-        .execute(self.pool())
+        .execute(self.writer())
         .await
         .map(|_| ())
     }

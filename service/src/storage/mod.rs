@@ -15,6 +15,8 @@ pub mod idempotency;
 pub mod inspections;
 pub mod jobs;
 pub mod policies;
+mod pools;
+pub mod reachability;
 pub mod reviews;
 pub mod scores;
 pub mod shops;
@@ -22,14 +24,13 @@ mod sql;
 pub mod tips;
 pub mod tokens;
 
-use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::any::AnyConnectOptions;
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::AnyPool;
 
+pub use reachability::Reachability;
 pub use sql::Arg;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -75,12 +76,24 @@ pub struct PoolSettings {
     pub acquire_timeout: Duration,
 }
 
-/// The storage handle: a connection pool and the backend it talks to. Cheap to clone.
+/// The storage handle: the connection pools, the backend they talk to and whether it can be
+/// reached. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// Reads, and on PostgreSQL writes too.
     pool: AnyPool,
+    /// Writes: on SQLite one connection, so writers queue here in turn (see `pools`); on
+    /// PostgreSQL the same pool as reads.
+    writer: AnyPool,
     backend: Backend,
+    options: AnyConnectOptions,
+    reachability: Reachability,
 }
+
+/// How often `begin_write` asks SQLite for the write lock before answering "busy" (each ask waits up
+/// to the busy timeout), and the pause before the second ask, doubled for each ask after it.
+const WRITE_LOCK_ASKS: u32 = 3;
+const WRITE_LOCK_PAUSE: Duration = Duration::from_millis(25);
 
 impl Store {
     /// Connects (creating a SQLite file and its directory on first use) without migrating.
@@ -88,31 +101,14 @@ impl Store {
     pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, StorageError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
-        let url = match backend {
-            Backend::Sqlite => prepare_sqlite_url(url)?,
-            Backend::Postgres => url.to_owned(),
-        };
-        let options = AnyConnectOptions::from_str(&url).map_err(StorageError::Connect)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(settings.max_connections)
-            .acquire_timeout(settings.acquire_timeout)
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the writer; NORMAL sync survives process
-                        // crashes; the busy timeout queues writers instead of failing them.
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute("PRAGMA busy_timeout = 5000").await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await
-            .map_err(StorageError::Connect)?;
-        Ok(Self { pool, backend })
+        let pools = pools::open(url, backend, settings).await?;
+        Ok(Self {
+            pool: pools.reads,
+            writer: pools.writes,
+            backend,
+            options: pools.options,
+            reachability: Reachability::default(),
+        })
     }
 
     /// Applies the embedded migrations of this backend (idempotent; on PostgreSQL under an advisory
@@ -123,7 +119,7 @@ impl Store {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await?;
+        migrator.run(&self.writer).await?;
         Ok(())
     }
 
@@ -131,30 +127,59 @@ impl Store {
         self.backend
     }
 
-    /// Readiness: can we run a statement right now?
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
+    /// Whether the database can be reached, as the reachability probe last saw it.
+    pub fn reachability(&self) -> &Reachability {
+        &self.reachability
     }
 
-    /// Closes the pool (used by tests that simulate an outage).
+    /// Probes the database in the background until the returned task is aborted (see
+    /// [`reachability`]).
+    pub fn watch_reachability(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(
+            self.reachability
+                .clone()
+                .probe_forever(self.options.clone()),
+        )
+    }
+
+    /// Readiness: the database was reached by the last probe and the pools are open. Answers at
+    /// once, without waiting for a connection.
+    pub fn is_ready(&self) -> bool {
+        self.reachability.is_reachable() && !self.pool.is_closed() && !self.writer.is_closed()
+    }
+
+    /// Closes the pools (used by tests that simulate an outage).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     /// Starts a transaction that will write. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`): a deferred transaction that reads then writes fails with
-    /// SQLITE_BUSY_SNAPSHOT under concurrent writers instead of waiting.
+    /// SQLITE_BUSY_SNAPSHOT under concurrent writers instead of waiting. The service's own writers
+    /// queue for the single writer connection; another process holding the lock is waited for (the
+    /// busy timeout) and asked again a few times with a pause, which also covers the busy answers
+    /// SQLite gives without waiting. Safe to repeat: nothing has been done yet. Still busy after
+    /// that, the error is answered 503 with `Retry-After`.
     pub(crate) async fn begin_write(
         &self,
     ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+        if self.backend == Backend::Postgres {
+            return self.writer.begin().await;
+        }
+        let mut pause = WRITE_LOCK_PAUSE;
+        let mut asks = 1;
+        loop {
+            match self.writer.begin_with("BEGIN IMMEDIATE").await {
+                Err(e) if asks < WRITE_LOCK_ASKS && is_sqlite_busy(&e) => {
+                    tracing::debug!(asks, error = %e, "SQLite write lock busy; asking again");
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                    asks += 1;
+                }
+                other => return other,
+            }
         }
     }
 
@@ -184,8 +209,14 @@ impl Store {
         Ok(tx)
     }
 
+    /// Reads outside a transaction.
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Single-statement writes outside a transaction: on SQLite they queue with the other writes.
+    pub(crate) fn writer(&self) -> &AnyPool {
+        &self.writer
     }
 }
 
@@ -205,27 +236,18 @@ impl LockKey {
     }
 }
 
-/// Makes sure the SQLite file can be created: its directory exists and `mode=rwc` is set.
-fn prepare_sqlite_url(url: &str) -> Result<String, StorageError> {
-    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if path != ":memory:" && !path.is_empty() {
-        if let Some(dir) = Path::new(path)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StorageError::CreateDir(dir.display().to_string(), e))?;
-        }
-    }
-    let query = if query.contains("mode=") {
-        query.to_owned()
-    } else if query.is_empty() {
-        "mode=rwc".to_owned()
-    } else {
-        format!("{query}&mode=rwc")
-    };
-    Ok(format!("sqlite://{path}?{query}"))
+/// True for SQLite's "busy" and "locked" result codes (SQLITE_BUSY 5 and SQLITE_LOCKED 6, with any
+/// extended code: sqlx reports the extended one, whose low byte is the primary code).
+fn is_busy_code(code: Option<&str>) -> bool {
+    code.and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+}
+
+/// True when SQLite answered busy or locked (another connection holds the lock it needs).
+pub fn is_sqlite_busy(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .and_then(|db| db.try_downcast_ref::<sqlx::sqlite::SqliteError>())
+        .is_some_and(|e| is_busy_code(sqlx::error::DatabaseError::code(e).as_deref()))
 }
 
 /// A database URL with any password hidden, for error messages and logs.
@@ -298,12 +320,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sqlite_urls_get_create_mode() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sub/x.db");
-        let url = prepare_sqlite_url(&format!("sqlite://{}", path.display())).unwrap();
-        assert!(url.ends_with("?mode=rwc"));
-        assert!(path.parent().unwrap().exists());
+    fn sqlite_busy_and_locked_codes_are_recognised_with_their_extended_codes() {
+        // SQLITE_BUSY, _BUSY_RECOVERY, _BUSY_SNAPSHOT, _BUSY_TIMEOUT, SQLITE_LOCKED, _SHAREDCACHE.
+        for code in ["5", "261", "517", "773", "6", "262"] {
+            assert!(is_busy_code(Some(code)), "{code}");
+        }
+        // SQLITE_CONSTRAINT_UNIQUE, SQLITE_IOERR, SQLITE_FULL, a PostgreSQL code, none.
+        for code in [Some("2067"), Some("10"), Some("13"), Some("40001"), None] {
+            assert!(!is_busy_code(code), "{code:?}");
+        }
     }
 
     #[test]

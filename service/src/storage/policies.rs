@@ -43,7 +43,7 @@ impl Store {
         .bind(body)
         .bind(now)
         .bind(by)
-        .fetch_one(self.pool())
+        .fetch_one(self.writer())
         .await;
         match inserted {
             Ok(record) => Ok(record),
@@ -136,7 +136,7 @@ impl Store {
         ))
         .bind(now)
         .bind(version)
-        .fetch_optional(self.pool())
+        .fetch_optional(self.writer())
         .await
     }
 }

@@ -107,7 +107,7 @@ impl Store {
         .bind(now_ms)
         .bind(id)
         .bind(id_or_prefix)
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
         Ok(done.rows_affected())
     }

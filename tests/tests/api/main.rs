@@ -11,6 +11,7 @@ mod errors;
 mod evidence_errors;
 mod evidence_loop;
 mod fair_scores;
+mod faults;
 mod head;
 mod health;
 mod idempotency;
