@@ -80,12 +80,37 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
         let raw = web::Json::<serde_json::Value>::from_request(req, payload);
         Box::pin(async move {
             decided.await;
-            let value = raw.await.map_err(json_error_from_actix)?.into_inner();
+            let mut value = raw.await.map_err(json_error_from_actix)?.into_inner();
             refuse_nul("", &value)?;
+            integral_floats_as_integers(&mut value);
             let parsed: T = serde_path_to_error::deserialize(value).map_err(data_error)?;
             parsed.validate()?;
             Ok(ValidJson(parsed))
         })
+    }
+}
+
+/// JSON Schema (and so the OpenAPI document) counts `1.0` as an integer, serde does not: a client
+/// that writes every number as a float (JavaScript, some JSON libraries) sends `"rating": 5.0`. A
+/// float with no fraction that fits an `i64` is read as that integer; fields that take floats
+/// (`lat`, `lon`) read integers as well, so nothing else changes.
+fn integral_floats_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                // Exactly representable integers only: beyond 2^53 a float is no longer exact.
+                const EXACT: f64 = 9_007_199_254_740_992.0;
+                if f.fract() == 0.0 && f.abs() <= EXACT {
+                    #[allow(clippy::cast_possible_truncation)]
+                    let whole = f as i64;
+                    *value = Value::from(whole);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
     }
 }
 
@@ -265,6 +290,20 @@ pub fn payload_config(limit: usize) -> web::PayloadConfig {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn integral_floats_are_read_as_the_integers_json_schema_says_they_are() {
+        let mut v = serde_json::json!({"rating": 5.0, "ids": [1.0, 2.5], "lat": 30.25, "n": -3.0});
+        integral_floats_as_integers(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"rating": 5, "ids": [1, 2.5], "lat": 30.25, "n": -3})
+        );
+        let mut huge = serde_json::json!(1e300);
+        integral_floats_as_integers(&mut huge);
+        assert!(huge.is_f64(), "beyond exact integers a float stays a float");
+    }
+
     use serde_json::json;
 
     use super::*;

@@ -157,15 +157,20 @@ pub const MAX_EVIDENCE: usize = 10;
 pub struct EvidenceRef {
     /// `https://` (or `http://`) URL of the object.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(max_length = 2048)]
+    #[schema(min_length = 8, max_length = 2048, pattern = r"^https?://\S+$")]
     pub url: Option<String>,
     /// SHA-256 of the content, 64 hex digits.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(min_length = 64, max_length = 64, pattern = "^[0-9a-fA-F]{64}$")]
     pub sha256: Option<String>,
     /// One of image/jpeg, image/png, image/webp, image/heic, video/mp4, application/pdf.
-    // 15: the longest of them (application/pdf); `check` admits only these.
-    #[schema(max_length = 15, example = "image/jpeg")]
+    // 15: the longest of them (application/pdf); `check` admits only these. The pattern lists
+    // EVIDENCE_MEDIA_TYPES (a unit test holds the two together).
+    #[schema(
+        max_length = 15,
+        pattern = "^(image/jpeg|image/png|image/webp|image/heic|video/mp4|application/pdf)$",
+        example = "image/jpeg"
+    )]
     pub media_type: String,
 }
 
@@ -230,6 +235,18 @@ mod tests {
             sha256: sha.map(str::to_owned),
             media_type: media.to_owned(),
         }
+    }
+
+    #[test]
+    fn the_documented_media_type_pattern_lists_exactly_the_accepted_types() {
+        use utoipa::PartialSchema;
+        let schema = serde_json::to_value(EvidenceRef::schema()).unwrap_or_default();
+        let pattern = schema["properties"]["media_type"]["pattern"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let listed = format!("^({})$", EVIDENCE_MEDIA_TYPES.join("|"));
+        assert_eq!(pattern, listed);
     }
 
     #[test]

@@ -18,7 +18,11 @@ mod standard_responses;
         description = "Safety credit for street shops and restaurants: one shop, one code. \
             Every error is answered as `{\"error\": {\"code\", \"message\", \"fields\"?}}`; \
             times are RFC 3339; lists are `{\"items\", \"next_cursor\"}` with `cursor`/`limit` \
-            (default 50, capped at 200).",
+            (default 50, capped at 200). Every POST takes an optional `Idempotency-Key` header \
+            (1 to 255 printable ASCII characters, e.g. a UUID): a retry with the same key gets the \
+            first success back with `Idempotent-Replayed: true` and writes nothing twice; the same \
+            key with another body is 422; a retry while the first runs is 409 with `Retry-After`. \
+            Keys are kept a day.",
         license(name = "MIT OR Apache-2.0")
     ),
     modifiers(&BearerAuth),

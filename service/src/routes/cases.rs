@@ -272,7 +272,7 @@ pub struct CaseActionRequest {
     pub note: String,
     /// With `close`: how the case ended.
     #[validate(length(min = 1, max = 200))]
-    #[schema(max_length = 200)]
+    #[schema(min_length = 1, max_length = 200)]
     pub outcome: Option<String>,
     /// With `summons` (required there), RFC 3339: when the owner is to attend.
     #[validate(length(max = 40))]

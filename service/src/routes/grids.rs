@@ -39,7 +39,12 @@ pub struct CreateGridRequest {
     pub code: String,
     /// The name people know the area by.
     #[validate(custom(function = "valid_name"))]
-    #[schema(min_length = 1, max_length = 100, example = "文三社区")]
+    #[schema(
+        min_length = 1,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        max_length = 100,
+        example = "文三社区"
+    )]
     pub name: String,
 }
 

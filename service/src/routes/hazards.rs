@@ -230,7 +230,7 @@ pub struct VerificationRequest {
     pub outcome: Choice<VerificationOutcome>,
     /// Required when rejected: what is still wrong.
     #[validate(length(min = 1, max = 1000))]
-    #[schema(max_length = 1000)]
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: Option<String>,
 }
 

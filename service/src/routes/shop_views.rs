@@ -58,10 +58,20 @@ fn valid_lon(v: f64) -> Result<(), ValidationError> {
 #[serde(deny_unknown_fields)]
 pub struct CreateShopRequest {
     #[validate(custom(function = "valid_name"))]
-    #[schema(min_length = 1, max_length = 100, example = "老王面馆")]
+    #[schema(
+        min_length = 1,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        max_length = 100,
+        example = "老王面馆"
+    )]
     pub name: String,
     #[validate(custom(function = "valid_address"))]
-    #[schema(min_length = 1, max_length = 200, example = "西湖区文三路 88 号")]
+    #[schema(
+        min_length = 1,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        max_length = 200,
+        example = "西湖区文三路 88 号"
+    )]
     pub address: String,
     // A string checked by `validator` rather than a serde enum: serde stops at the first bad
     // value, validator reports every invalid field at once.
@@ -85,11 +95,20 @@ pub struct CreateShopRequest {
     pub lon: Option<f64>,
     /// Private: never shown to the public.
     #[validate(custom(function = "valid_owner_name"))]
-    #[schema(min_length = 1, max_length = 50)]
+    #[schema(
+        min_length = 1,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        max_length = 50
+    )]
     pub owner_name: String,
     /// Private: never shown to the public.
-    #[validate(custom(function = "valid_phone"))]
-    #[schema(min_length = 5, max_length = 24, example = "13800138000")]
+    #[validate(custom(function = "valid_phone"), length(max = 24))]
+    #[schema(
+        min_length = 5,
+        max_length = 24,
+        pattern = r"^[ -]*\+?(?:[ -]*[0-9]){5,20}[ -]*$",
+        example = "13800138000"
+    )]
     pub owner_phone: String,
     /// The unified social credit code (统一社会信用代码) on the business licence: 18 characters whose
     /// last is the GB 32100-2015 check character. Unique: a code another shop carries is 409.
@@ -143,10 +162,18 @@ fn location(lat: Option<f64>, lon: Option<f64>) -> Result<Option<Location>, ApiE
 #[serde(deny_unknown_fields)]
 pub struct UpdateShopRequest {
     #[validate(custom(function = "valid_name"))]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        min_length = 1,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        max_length = 100
+    )]
     pub name: Option<String>,
     #[validate(custom(function = "valid_address"))]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        max_length = 200
+    )]
     pub address: Option<String>,
     #[validate(custom(function = "valid_category"))]
     #[schema(value_type = Option<Category>)]
@@ -165,10 +192,18 @@ pub struct UpdateShopRequest {
     #[schema(value_type = Option<f64>, minimum = -180.0, maximum = 180.0)]
     pub lon: Option<Option<f64>>,
     #[validate(custom(function = "valid_owner_name"))]
-    #[schema(min_length = 1, max_length = 50)]
+    #[schema(
+        min_length = 1,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        max_length = 50
+    )]
     pub owner_name: Option<String>,
-    #[validate(custom(function = "valid_phone"))]
-    #[schema(min_length = 5, max_length = 24)]
+    #[validate(custom(function = "valid_phone"), length(max = 24))]
+    #[schema(
+        min_length = 5,
+        max_length = 24,
+        pattern = r"^[ -]*\+?(?:[ -]*[0-9]){5,20}[ -]*$"
+    )]
     pub owner_phone: Option<String>,
     /// `closed` or `suspended` hides the shop from public search and shows it as such, without a
     /// colour, to a resident who scans its code; it is never deleted.

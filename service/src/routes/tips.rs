@@ -38,7 +38,7 @@ pub struct TipRequest {
     pub description: String,
     /// How an inspector may reach the reporter; shown to inspectors only.
     #[validate(length(min = 1, max = 100))]
-    #[schema(max_length = 100)]
+    #[schema(min_length = 1, max_length = 100)]
     pub contact: Option<String>,
 }
 
@@ -213,7 +213,7 @@ pub struct VerifyTipRequest {
     pub severity: Choice<Severity>,
     /// What the inspector found; defaults to the reporter's description.
     #[validate(length(min = 1, max = 500))]
-    #[schema(max_length = 500)]
+    #[schema(min_length = 1, max_length = 500)]
     pub description: Option<String>,
 }
 
