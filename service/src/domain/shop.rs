@@ -307,7 +307,8 @@ pub struct ShopChanges {
     pub owner_name: Option<OwnerName>,
     pub owner_phone: Option<Phone>,
     pub status: Option<ShopStatus>,
-    pub credit_code: Option<CreditCode>,
+    /// `Some(None)` removes the code.
+    pub credit_code: Option<Option<CreditCode>>,
 }
 
 #[cfg(test)]

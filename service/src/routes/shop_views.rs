@@ -210,19 +210,28 @@ pub struct UpdateShopRequest {
     #[validate(custom(function = "valid_status"))]
     #[schema(value_type = Option<ShopStatus>)]
     pub status: Option<String>,
-    /// Sets the unified social credit code (see registration).
+    /// Sets the unified social credit code (see registration); `null` removes it.
     #[validate(custom(function = "valid_credit_code"))]
     #[schema(
+        value_type = Option<String>,
         min_length = 18,
         max_length = 18,
         pattern = "^[0-9A-HJ-NP-RTUWXYa-hj-np-rtuwxy]{18}$"
     )]
-    pub credit_code: Option<String>,
+    #[serde(default, deserialize_with = "present_or_null_text")]
+    pub credit_code: Option<Option<String>>,
 }
 
 /// Distinguishes a field set to `null` (`Some(None)`) from an absent one (`None`).
 fn present_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<f64>>, D::Error> {
     Option::<f64>::deserialize(d).map(Some)
+}
+
+/// [`present_or_null`] for text.
+fn present_or_null_text<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 impl UpdateShopRequest {
@@ -278,7 +287,10 @@ impl UpdateShopRequest {
                 .map(ShopStatus::parse)
                 .transpose()
                 .map_err(field("status"))?,
-            credit_code: credit_code(self.credit_code.as_deref())?,
+            credit_code: self
+                .credit_code
+                .map(|code| credit_code(code.as_deref()))
+                .transpose()?,
         })
     }
 }

@@ -203,7 +203,7 @@ impl Store {
         check_grid_and_credit_code(
             &mut tx,
             changes.grid.as_ref(),
-            changes.credit_code.as_ref(),
+            changes.credit_code.as_ref().and_then(Option::as_ref),
             Some(id),
         )
         .await?;
@@ -228,7 +228,10 @@ impl Store {
             ("status", changes.status.map(|v| v.as_str().to_owned())),
             (
                 "credit_code",
-                changes.credit_code.as_ref().map(|v| v.as_str().to_owned()),
+                changes
+                    .credit_code
+                    .as_ref()
+                    .and_then(|v| v.as_ref().map(|v| v.as_str().to_owned())),
             ),
         ];
         for (column, value) in &texts {
@@ -238,6 +241,9 @@ impl Store {
                     .push(" = ")
                     .bind(Arg::Text(value.clone()));
             }
+        }
+        if let Some(None) = changes.credit_code {
+            st.push(", credit_code = NULL");
         }
         if let Some(location) = changes.location {
             let (lat, lon) = match location {
@@ -256,6 +262,7 @@ impl Store {
                 .filter(|(_, v)| v.is_some())
                 .map(|(c, _)| *c)
                 .chain(changes.location.map(|_| "location"))
+                .chain(matches!(changes.credit_code, Some(None)).then_some("credit_code"))
                 .collect();
             record_shop_event(
                 &mut tx,

@@ -219,6 +219,24 @@ async fn a_credit_code_must_pass_its_check_character_and_be_unique(app: TestApp)
         )
         .await;
     assert_eq!(same.status, StatusCode::OK, "{}", same.text);
+
+    // A code entered by mistake can be removed (null), which frees it for the shop it belongs to;
+    // leaving the field out changes nothing.
+    let untouched = app
+        .patch(&path, Some(&admin), &json!({"name": "无照店改名"}))
+        .await;
+    assert_eq!(
+        untouched.body["credit_code"], OTHER_CREDIT_CODE,
+        "{}",
+        untouched.text
+    );
+    let cleared = app
+        .patch(&path, Some(&admin), &json!({"credit_code": null}))
+        .await;
+    assert_eq!(cleared.status, StatusCode::OK, "{}", cleared.text);
+    assert!(cleared.body["credit_code"].is_null(), "{}", cleared.text);
+    let again = app.get(&path, Some(&admin)).await;
+    assert!(again.body["credit_code"].is_null(), "{}", again.text);
 }
 
 async fn a_likely_duplicate_shop_is_refused_unless_confirmed(app: TestApp) {
