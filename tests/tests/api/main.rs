@@ -6,6 +6,7 @@ mod authorization_matrix;
 mod bad_data;
 mod bad_tokens;
 mod concurrency;
+mod db_bounds;
 mod enforcement;
 mod errors;
 mod evidence_errors;
