@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod jobs;
+pub mod lives;
 pub mod openapi;
 pub mod outage;
 pub mod routes;
