@@ -62,6 +62,14 @@ impl Limit {
     pub fn get(self) -> u32 {
         self.0
     }
+
+    /// Cuts rows fetched as `limit + 1` down to one page; answers whether more rows exist (then
+    /// the page's last row is where the next one starts).
+    pub fn cut<T>(self, rows: &mut Vec<T>) -> bool {
+        let more = rows.len() > self.0 as usize;
+        rows.truncate(self.0 as usize);
+        more
+    }
 }
 
 /// Where a page starts and how long it is.
@@ -92,13 +100,11 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Builds a page from up to `limit + 1` rows: the extra row only tells that more exist.
     pub fn from_rows(mut rows: Vec<T>, limit: Limit, id_of: impl Fn(&T) -> i64) -> Self {
-        let more = rows.len() > limit.get() as usize;
-        rows.truncate(limit.get() as usize);
-        let next = if more {
-            rows.last().map(|r| Cursor::after(id_of(r)))
-        } else {
-            None
-        };
+        let more = limit.cut(&mut rows);
+        let next = rows
+            .last()
+            .filter(|_| more)
+            .map(|r| Cursor::after(id_of(r)));
         Self { items: rows, next }
     }
 

@@ -153,8 +153,7 @@ pub async fn list_grids(
         .store
         .grids(after.as_ref(), limit.get().saturating_add(1))
         .await?;
-    let more = grids.len() > limit.get() as usize;
-    grids.truncate(limit.get() as usize);
+    let more = limit.cut(&mut grids);
     let next_cursor = grids.last().filter(|_| more).map(|g| grid_cursor(&g.code));
     Ok(HttpResponse::Ok().json(Paged {
         items: grids.into_iter().map(GridView::from).collect::<Vec<_>>(),

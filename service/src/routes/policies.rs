@@ -115,13 +115,11 @@ pub async fn list_policies(
     let limit = Limit::parse(query.limit).map_err(|e| ApiError::field("limit", e.0))?;
     let current = state.store.current_policy().await?.map(|p| p.version);
     let mut rows = state.store.policies(after.as_deref(), limit.get()).await?;
-    let more = rows.len() > limit.get() as usize;
-    rows.truncate(limit.get() as usize);
-    let next_cursor = if more {
-        rows.last().map(|r| policy_cursor(&r.version))
-    } else {
-        None
-    };
+    let more = limit.cut(&mut rows);
+    let next_cursor = rows
+        .last()
+        .filter(|_| more)
+        .map(|r| policy_cursor(&r.version));
     let items = rows
         .into_iter()
         .map(|r| PolicySummary {

@@ -73,6 +73,18 @@ fn kinds(notices: &[(String, String, String)]) -> Vec<&str> {
     notices.iter().map(|(k, _, _)| k.as_str()).collect()
 }
 
+/// The owner submits a self-check with `answers`; panics unless it is recorded.
+async fn submit_self_check(app: &TestApp, s: &Shop, answers: Vec<Value>) {
+    let submitted = app
+        .post(
+            &format!("/v1/shops/{}/self-checks", s.id),
+            Some(&s.owner),
+            &json!({"answers": answers}),
+        )
+        .await;
+    assert_eq!(submitted.status, StatusCode::CREATED, "{}", submitted.text);
+}
+
 async fn cases(app: &TestApp, s: &Shop) -> Vec<Value> {
     let page = app
         .get("/v1/enforcement/cases?limit=200", Some(&s.regulator))
@@ -190,14 +202,7 @@ async fn every_source_of_a_hazard_tells_the_owner(app: TestApp) {
     let answers = app
         .answers(s.id, &s.owner, &["exits.evacuation_routes_clear"])
         .await;
-    let submitted = app
-        .post(
-            &format!("/v1/shops/{}/self-checks", s.id),
-            Some(&s.owner),
-            &json!({"answers": answers}),
-        )
-        .await;
-    assert_eq!(submitted.status, StatusCode::CREATED, "{}", submitted.text);
+    submit_self_check(&app, &s, answers).await;
     let tip = app
         .post_as_client(
             &format!("/v1/public/shops/{}/tips", s.code),
@@ -475,14 +480,7 @@ async fn an_expiring_item_is_announced_then_becomes_a_hazard_once_expired(app: T
             a
         })
         .collect();
-    let submitted = app
-        .post(
-            &format!("/v1/shops/{}/self-checks", s.id),
-            Some(&s.owner),
-            &json!({"answers": answers}),
-        )
-        .await;
-    assert_eq!(submitted.status, StatusCode::CREATED, "{}", submitted.text);
+    submit_self_check(&app, &s, answers).await;
     let expiry_notices = |told: &[(String, String, String)]| {
         told.iter()
             .filter(|(k, _, _)| k == "expiry_coming")
@@ -582,14 +580,7 @@ async fn a_failed_checklist_item_is_described_in_the_readers_language(app: TestA
             }
         })
         .collect();
-    let submitted = app
-        .post(
-            &format!("/v1/shops/{}/self-checks", s.id),
-            Some(&s.owner),
-            &json!({"answers": answers}),
-        )
-        .await;
-    assert_eq!(submitted.status, StatusCode::CREATED, "{}", submitted.text);
+    submit_self_check(&app, &s, answers).await;
     let told = notices(&app, &s).await;
     let (_, zh, en) = notice_of(&told, "hazard_opened");
     assert!(
